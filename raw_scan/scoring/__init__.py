@@ -1,0 +1,1 @@
+"""One module per indicator; ``composite`` combines them into the risk indication."""

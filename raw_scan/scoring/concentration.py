@@ -1,0 +1,63 @@
+"""Production concentration: producer shares, HHI, top-1 and top-3 shares.
+
+Shares are of the world total. The world total is the publisher's world row when it is at least
+the sum of the rows below it, else that sum (world rows are rounded). Unattributed remainders
+("Other countries", "Rest of world") stay in the denominator but out of the concentration sums,
+so the HHI is a lower bound and ``coverage`` (the attributed share) says how much is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Concentration:
+    world_total: float
+    coverage: float
+    hhi: float
+    top_country: str | None
+    top_share: float | None
+    top3_share: float | None
+    n_producers: int
+
+
+def hhi(shares) -> float:
+    """Herfindahl-Hirschman index on 0-10 000 of shares given as fractions of 1."""
+    return float(sum((100.0 * s) ** 2 for s in shares))
+
+
+def country_shares(rows: pd.DataFrame) -> tuple[pd.Series, float]:
+    """Shares by ISO3 country (summed over duplicate rows) and the world total used.
+
+    ``rows`` are production rows of one material, stage, year and source.
+    """
+    qty = rows["quantity"]
+    countries = rows[(rows["row_kind"] == "country") & qty.notna()]
+    by_country = countries.groupby("country")["quantity"].sum()
+    parts = float(by_country.sum()) + float(qty[(rows["row_kind"] == "other")].fillna(0).sum())
+    world_rows = qty[(rows["row_kind"] == "world")].dropna()
+    world = float(world_rows.max()) if len(world_rows) else 0.0
+    total = max(world, parts)
+    if total <= 0:
+        return pd.Series(dtype=float), 0.0
+    shares = (by_country / total).sort_values(ascending=False, kind="mergesort")
+    return shares, total
+
+
+def concentration(shares: pd.Series, total: float) -> Concentration:
+    positive = shares[shares > 0]
+    if total <= 0 or positive.empty:
+        return Concentration(total, 0.0, float("nan"), None, None, None, 0)
+    top = positive.sort_values(ascending=False, kind="mergesort")
+    return Concentration(
+        world_total=total,
+        coverage=float(positive.sum()),
+        hhi=hhi(positive.values),
+        top_country=str(top.index[0]),
+        top_share=float(top.iloc[0]),
+        top3_share=float(top.iloc[:3].sum()),
+        n_producers=int(len(positive)),
+    )

@@ -1,0 +1,1 @@
+"""One module per public source: metadata, fetch, parse (real file -> tidy table), validate."""

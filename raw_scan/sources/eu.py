@@ -1,0 +1,165 @@
+"""EU criticality: the 2023 assessment results and the CRMA (Regulation (EU) 2024/1252) lists.
+
+The lists change by regulation, not by download: they ship with raw-scan and can be re-imported
+from a file in the same layout (``raw-scan refresh eu --file PATH``).
+
+The 2023 results come from a transcription of the study's tables (CritMAT project,
+``eureport_results.csv``). Known transcription faults are fixed here, one rule each, and every
+fix applied is recorded in the ``fixes`` column of the output so it can be audited.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from raw_scan.errors import DataValidationError
+
+META = {
+    "id": "eu",
+    "title": "Study on the critical raw materials for the EU 2023 (results) and "
+    "Regulation (EU) 2024/1252 Annexes I and II",
+    "publisher": "European Commission (DG GROW, JRC); EUR-Lex",
+    "homepage": "https://single-market-economy.ec.europa.eu/sectors/raw-materials/areas-specific-interest/critical-raw-materials_en",
+    "licence": "CC BY 4.0 (Commission Decision 2011/833/EU); EU legislation © European Union",
+    "citation": "Grohol, M. & Veeh, C. (2023) Study on the critical raw materials for the EU 2023 "
+    "- Final report, doi:10.2873/725585; Regulation (EU) 2024/1252 (CRMA), Annexes I and II",
+}
+RESULT_COLUMNS = [
+    "material_name",
+    "supply_risk",
+    "economic_importance",
+    "eu_used_stage",
+    "eu_stages",
+    "eu_used_supply_primary",
+    "supply_risk_primary",
+    "eu_used_supply_refined",
+    "supply_risk_refined",
+    "si_ei",
+    "si_sr",
+    "import_reliance_primary",
+    "import_reliance_refined",
+    "end_of_life",
+]
+SOURCING = {"GS+EU", "GSonly", "EUonly", "EU", ""}
+
+
+def _num(value) -> float | None:
+    v = pd.to_numeric(value, errors="coerce")
+    return None if pd.isna(v) else float(v)
+
+
+def fix_results(raw: pd.DataFrame) -> pd.DataFrame:
+    """Apply the documented fixes to the transcribed results; one row per material."""
+    missing = [c for c in RESULT_COLUMNS if c not in raw.columns]
+    if missing:
+        raise DataValidationError(f"eu: results: missing columns {', '.join(missing)}")
+    raw = raw.fillna("").astype(str).map(str.strip)
+    out, seen = [], set()
+    for r in raw.to_dict("records"):
+        name, fixes = r["material_name"], []
+        if name in seen:
+            # e.g. "Tungsten" appears twice with identical values.
+            continue
+        seen.add(name)
+        # Rows shifted by one column (Coking coal, Diatomite, Magnesite, Natural cork,
+        # Strontium): the primary supply risk sits in eu_used_supply_refined and
+        # supply_risk_primary is empty. Recognised by a number in a sourcing-label column.
+        if r["supply_risk_primary"] == "" and _num(r["eu_used_supply_refined"]) is not None:
+            r["supply_risk_primary"] = r["eu_used_supply_refined"]
+            r["eu_used_supply_refined"] = ""
+            fixes.append(
+                "supply_risk_primary moved from the eu_used_supply_refined column "
+                "(row shifted by one column in the transcription)"
+            )
+        # "281%" (LREE) is not a supply-risk value; the true figure is not recoverable here.
+        if r["supply_risk_primary"].endswith("%"):
+            fixes.append(
+                f"supply_risk_primary {r['supply_risk_primary']!r} is not a supply "
+                "risk value; set to missing"
+            )
+            r["supply_risk_primary"] = ""
+        # The published SR is the SR of the bottleneck stage: fill that stage when it is empty
+        # (Praseodymium lacks supply_risk_refined while its bottleneck is Processing).
+        stage_col = {"Processing": "supply_risk_refined", "Extraction": "supply_risk_primary"}.get(
+            r["eu_used_stage"]
+        )
+        if stage_col and r[stage_col] == "" and _num(r["supply_risk"]) is not None:
+            r[stage_col] = r["supply_risk"]
+            fixes.append(
+                f"{stage_col} filled with the published SR of the bottleneck stage "
+                f"({r['eu_used_stage']})"
+            )
+        for c in ("eu_used_supply_primary", "eu_used_supply_refined"):
+            if r[c] not in SOURCING:
+                raise DataValidationError(f"eu: results: {name}: unexpected {c} {r[c]!r}")
+        ir_p, ir_r, eol = (
+            _num(r[c])
+            for c in ("import_reliance_primary", "import_reliance_refined", "end_of_life")
+        )
+        out.append(
+            {
+                "eu_name": name,
+                "supply_risk": _num(r["supply_risk"]),
+                "economic_importance": _num(r["economic_importance"]),
+                "bottleneck_stage": {"Extraction": "mining", "Processing": "refining"}.get(
+                    r["eu_used_stage"], ""
+                ),
+                "assessed_stages": r["eu_stages"],
+                "supply_risk_mining": _num(r["supply_risk_primary"]),
+                "supply_risk_refining": _num(r["supply_risk_refined"]),
+                "import_reliance_mining": None if ir_p is None else ir_p / 100,
+                "import_reliance_refining": None if ir_r is None else ir_r / 100,
+                "eol_rir": None if eol is None else eol / 100,
+                "si_sr": _num(r["si_sr"]),
+                "si_ei": _num(r["si_ei"]),
+                "fixes": "; ".join(fixes),
+            }
+        )
+    df = pd.DataFrame(out)
+    for c in ("supply_risk", "economic_importance"):
+        if df[c].isna().any():
+            raise DataValidationError(
+                f"eu: results: {c} missing for {df.loc[df[c].isna(), 'eu_name'].tolist()[:3]}"
+            )
+    for c in ("import_reliance_mining", "import_reliance_refining", "eol_rir"):
+        bad = df[c].notna() & ~df[c].between(0, 1)
+        if bad.any():
+            raise DataValidationError(
+                f"eu: results: {c} outside 0-100 % for {df.loc[bad, 'eu_name'].tolist()[:3]}"
+            )
+    df["critical_2023"] = (df["supply_risk"] >= 1.0) & (df["economic_importance"] >= 2.8)
+    return df
+
+
+def parse_results(path: Path) -> pd.DataFrame:
+    return fix_results(pd.read_csv(path, dtype=str, keep_default_na=False))
+
+
+def parse_crma(path: Path) -> pd.DataFrame:
+    """The CRMA annex lists: annex, point, material_en, strategic, critical."""
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    need = ["annex", "point", "material_en", "strategic_annex_I", "critical_annex_II"]
+    if any(c not in raw.columns for c in need):
+        raise DataValidationError(f"eu: {Path(path).name}: expected columns {need}")
+    df = raw[need + [c for c in ("source_location",) if c in raw.columns]].copy()
+    df["strategic_annex_I"] = df["strategic_annex_I"].eq("1")
+    df["critical_annex_II"] = df["critical_annex_II"].eq("1")
+    n_i, n_ii = int(df["strategic_annex_I"].sum()), int(df["critical_annex_II"].sum())
+    if (n_i, n_ii) != (17, 34):
+        raise DataValidationError(
+            f"eu: {Path(path).name}: expected 17 strategic and 34 critical entries, "
+            f"found {n_i} and {n_ii}"
+        )
+    return df
+
+
+def attach_material_ids(results: pd.DataFrame, materials: pd.DataFrame) -> pd.DataFrame:
+    """Add the raw-scan material id for each assessed material (empty where none)."""
+    by_name = {
+        str(n).lower(): m for m, n in zip(materials["id"], materials["eu_name"], strict=True) if n
+    }
+    out = results.copy()
+    out.insert(0, "material", out["eu_name"].str.lower().map(by_name).fillna(""))
+    return out

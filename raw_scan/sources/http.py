@@ -1,0 +1,197 @@
+"""The one download function every public-source loader uses.
+
+``download`` streams a URL into a hidden ``.part-*`` file next to the target and renames it into
+place only when the whole body arrived, so a failed or interrupted download never leaves a
+half-written file behind. Transient failures (HTTP 429/500/502/503/504, connection errors,
+timeouts, truncated bodies) are retried with exponential back-off; everything else fails at once.
+Every failure is a :class:`~raw_scan.errors.FetchError` with a one-line message that starts with
+the source id, says what happened and how to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import requests
+
+from raw_scan import __version__
+from raw_scan.errors import FetchError
+
+USER_AGENT = f"raw-scan/{__version__} (+https://github.com/raw-scan/raw-scan)"
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 60.0
+CHUNK_SIZE = 64 * 1024
+
+
+class _Retryable(Exception):
+    """One attempt failed in a way worth retrying. ``reason`` ends just before the URL."""
+
+    def __init__(self, reason: str, wait: float | None = None, partial: bool = False):
+        super().__init__(reason)
+        self.reason, self.wait, self.partial = reason, wait, partial
+
+
+def resolve_url(source_id: str, default: str) -> str:
+    """The URL to fetch: ``$RAW_SCAN_<ID>_URL`` if set and non-empty, else ``default``."""
+    return os.environ.get(f"RAW_SCAN_{source_id.upper()}_URL", "").strip() or default
+
+
+def looks_like_html(path: Path) -> bool:
+    """True if the file starts like an HTML page (a login wall or error page, not data)."""
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def download(
+    url: str,
+    dest_dir: Path,
+    *,
+    source_id: str,
+    filename: str | None = None,
+    timeout: tuple[float, float] = (10, 120),
+    retries: int = 3,
+    backoff: float = 1.0,
+    progress: bool = True,
+    session: requests.Session | None = None,
+) -> Path:
+    """Download ``url`` into ``dest_dir`` and return the path of the complete file.
+
+    ``retries`` is the number of extra attempts after the first one; the wait before retry
+    ``n`` (0-based) is ``backoff * 2**n`` seconds, or the server's Retry-After (at most 60 s).
+    """
+    dest_dir = Path(dest_dir)
+    target = dest_dir / (filename or _name_from_url(url) or f"{source_id}.download")
+    by_hand = f"download the file by hand and use `raw-scan refresh {source_id} --file PATH`"
+    sess = session or requests.Session()
+    partial = False
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        for attempt in range(max(retries, 0) + 1):
+            try:
+                return _attempt(sess, url, target, source_id, timeout, progress, by_hand)
+            except _Retryable as exc:
+                partial = partial or exc.partial
+                if attempt >= retries:
+                    tries = f" after {attempt + 1} attempts" if attempt else ""
+                    deleted = " (the partial download was deleted)" if partial else ""
+                    raise FetchError(
+                        f"{source_id}: {exc.reason} {url}{tries}{deleted}; check the network or "
+                        f"set RAW_SCAN_{source_id.upper()}_URL to a mirror, or {by_hand}"
+                    ) from None
+                wait = exc.wait if exc.wait is not None else backoff * 2**attempt
+                time.sleep(max(0.0, wait))
+    except OSError as exc:
+        raise FetchError(
+            f"{source_id}: could not write the download of {url} to {dest_dir}: {exc}; "
+            "check the disk space and permissions of the data directory"
+        ) from exc
+    finally:
+        if session is None:
+            sess.close()
+    raise AssertionError("unreachable")  # the loop always returns or raises
+
+
+def _name_from_url(url: str) -> str:
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    return "" if name in ("", ".", "..") or "/" in name or "\\" in name else name
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    value = resp.headers.get("Retry-After", "").strip()
+    if not value or resp.status_code not in (429, 503):
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:  # an HTTP date: fall back to the normal back-off
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _transport_reason(exc: requests.RequestException, timeout: tuple[float, float]) -> str:
+    if isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower():
+        return f"timed out (connect {timeout[0]:g} s, read {timeout[1]:g} s) downloading"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "connection dropped in the middle of downloading"
+    if "refused" in str(exc).lower():
+        return "connection refused downloading"
+    return "could not connect to download"
+
+
+def _attempt(sess, url, target, source_id, timeout, progress, by_hand) -> Path:
+    try:
+        resp = sess.get(url, headers={"User-Agent": USER_AGENT}, timeout=timeout, stream=True)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise _Retryable(_transport_reason(exc, timeout)) from None
+    except requests.RequestException as exc:
+        raise FetchError(
+            f"{source_id}: cannot download {url} ({type(exc).__name__}); "
+            f"set RAW_SCAN_{source_id.upper()}_URL to a valid URL"
+        ) from None
+    with resp:
+        status = resp.status_code
+        if status in RETRY_STATUS:
+            raise _Retryable(f"HTTP {status} from the server for", wait=_retry_after(resp))
+        if status == 403:
+            raise FetchError(
+                f"{source_id}: the publisher refused the script download (HTTP 403) "
+                f"of {url}; open it in a browser, {by_hand}"
+            )
+        if status == 401:
+            raise FetchError(
+                f"{source_id}: {url} needs a login (HTTP 401); log in with a browser, {by_hand}"
+            )
+        if not 200 <= status < 300:
+            raise FetchError(
+                f"{source_id}: HTTP {status} for {url}; the file may have moved: set "
+                f"RAW_SCAN_{source_id.upper()}_URL to its new address, or {by_hand}"
+            )
+        length = resp.headers.get("Content-Length", "")
+        expected = int(length) if length.isdigit() else None
+        tmp = tempfile.NamedTemporaryFile(delete=False, dir=target.parent, prefix=".part-")  # noqa: SIM115
+        try:
+            with tmp, _progress_bar(progress, expected, source_id) as show:
+                try:
+                    for chunk in resp.iter_content(CHUNK_SIZE):
+                        tmp.write(chunk)
+                        show(resp.raw.tell())
+                except requests.RequestException as exc:
+                    got = resp.raw.tell()
+                    if expected is not None and got < expected and "timed out" not in str(exc):
+                        reason = f"truncated download: got {got} of {expected} bytes from"
+                    else:
+                        reason = _transport_reason(exc, timeout)
+                    raise _Retryable(reason, partial=True) from None
+            got = resp.raw.tell()  # bytes on the wire, before any Content-Encoding is undone
+            if expected is not None and got != expected:
+                raise _Retryable(
+                    f"truncated download: got {got} of {expected} bytes from", partial=True
+                )
+            os.replace(tmp.name, target)
+        except BaseException:
+            Path(tmp.name).unlink(missing_ok=True)
+            raise
+    return target
+
+
+@contextmanager
+def _progress_bar(enabled: bool, total: int | None, label: str):
+    """Yield ``show(bytes_so_far)``: drives a transient rich bar when stderr is a terminal."""
+    if not (enabled and sys.stderr.isatty()):
+        yield lambda done: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
+    console = Console(stderr=True)
+    with Progress(*columns, TransferSpeedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(f"{label}: downloading", total=total)
+        yield lambda done: bar.update(task, completed=done)

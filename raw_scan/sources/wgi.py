@@ -1,0 +1,153 @@
+"""World Bank Worldwide Governance Indicators (WGI): six governance estimates per country/year.
+
+Two layouts are read:
+
+* the DataBank bulk CSV (``WGI_CSV.zip`` -> ``WGIData.csv``): wide, one row per economy and
+  series (``Country Name, Country Code, Indicator Name, Indicator Code, 1996, ..., 2022,``);
+  only the six ``*.EST`` series are kept;
+* the Indicators API v2 JSON (``[{page, pages, ...}, [records]]``) for the ``GOV_WGI_*.EST``
+  indicator ids; records with an empty ``countryiso3code`` are regional aggregates and dropped.
+
+Estimates run roughly -2.5 (worst) to +2.5 (best).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from raw_scan.countries import is_iso3
+from raw_scan.errors import DataValidationError
+
+META = {
+    "id": "wgi",
+    "title": "Worldwide Governance Indicators",
+    "publisher": "World Bank",
+    "homepage": "https://www.worldbank.org/en/publication/worldwide-governance-indicators",
+    "licence": "CC BY 4.0",
+    "citation": "Kaufmann, D. & Kraay, A., Worldwide Governance Indicators, World Bank",
+}
+DIMENSIONS = ("CC", "GE", "PV", "RL", "RQ", "VA")
+DIMENSION_NAMES = {
+    "CC": "Control of Corruption",
+    "GE": "Government Effectiveness",
+    "PV": "Political Stability and Absence of Violence/Terrorism",
+    "RL": "Rule of Law",
+    "RQ": "Regulatory Quality",
+    "VA": "Voice and Accountability",
+}
+GOVERNANCE_COLUMNS = ["country", "year", "indicator", "estimate", "source"]
+API_URL = (
+    "https://api.worldbank.org/v2/country/all/indicator/GOV_WGI_{dim}.EST"
+    "?source=3&format=json&per_page=20000&date={start}:{end}"
+)
+
+
+def _indicator(code: str) -> str | None:
+    code = str(code).upper().replace("GOV_WGI_", "")
+    dim, _, kind = code.partition(".")
+    return dim if dim in DIMENSIONS and kind == "EST" else None
+
+
+def validate(df: pd.DataFrame, *, file: str) -> pd.DataFrame:
+    where = f"wgi: {file}"
+    if df.empty:
+        raise DataValidationError(f"{where}: no governance estimates could be read")
+    bad = ~df["country"].astype(str).str.fullmatch(r"[A-Z]{3}")
+    if bad.any():
+        sample = ", ".join(df.loc[bad, "country"].astype(str).unique()[:3])
+        raise DataValidationError(
+            f"{where}: {int(bad.sum())} rows whose country code is not three letters, e.g. {sample}"
+        )
+    # Economies that are not ISO 3166 countries today (e.g. ANT, the Netherlands Antilles,
+    # dissolved in 2010) cannot match a producer country and are left out.
+    df = df[df["country"].map(is_iso3)]
+    out = ~df["estimate"].between(-5, 5)
+    if out.any():
+        raise DataValidationError(
+            f"{where}: estimates outside -5..5, e.g. {df.loc[out].head(1).to_dict('records')}"
+        )
+    return (
+        df[GOVERNANCE_COLUMNS].sort_values(["country", "indicator", "year"]).reset_index(drop=True)
+    )
+
+
+def parse_bulk_csv(text: str, *, source: str, file: str) -> pd.DataFrame:
+    """Parse the wide ``WGIData.csv`` text."""
+    try:
+        raw = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str)
+    except Exception as exc:
+        raise DataValidationError(f"wgi: {file}: not a CSV file ({exc})") from None
+    need = ["Country Code", "Indicator Code"]
+    if any(c not in raw.columns for c in need):
+        raise DataValidationError(
+            f"wgi: {file}: expected columns {need} (World Bank bulk WGIData.csv layout)"
+        )
+    years = [c for c in raw.columns if str(c).strip().isdigit()]
+    raw["indicator"] = raw["Indicator Code"].map(_indicator)
+    raw = raw[raw["indicator"].notna()]
+    long = raw.melt(
+        id_vars=["Country Code", "indicator"], value_vars=years, var_name="year", value_name="value"
+    )
+    long = long[long["value"].notna() & (long["value"].str.strip() != "")]
+    est = pd.to_numeric(long["value"], errors="coerce")
+    if est.isna().any():
+        bad = long.loc[est.isna(), "value"].iloc[0]
+        raise DataValidationError(f"wgi: {file}: text {bad!r} where a number belongs")
+    df = pd.DataFrame(
+        {
+            "country": long["Country Code"].str.strip(),
+            "year": long["year"].astype(int),
+            "indicator": long["indicator"],
+            "estimate": est,
+            "source": source,
+        }
+    )
+    return validate(df, file=file)
+
+
+def parse_api_json(payloads: list, *, source: str, file: str) -> pd.DataFrame:
+    """Parse one or more World Bank API v2 responses (already decoded JSON)."""
+    rows = []
+    for payload in payloads:
+        if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], dict)):
+            raise DataValidationError(f"wgi: {file}: not a World Bank API v2 response")
+        for rec in payload[1] or []:
+            iso3 = (rec.get("countryiso3code") or "").strip()
+            dim = _indicator((rec.get("indicator") or {}).get("id", ""))
+            if not iso3 or dim is None or rec.get("value") is None:
+                continue
+            rows.append(
+                {
+                    "country": iso3,
+                    "year": int(rec["date"]),
+                    "indicator": dim,
+                    "estimate": float(rec["value"]),
+                    "source": source,
+                }
+            )
+    return validate(pd.DataFrame(rows, columns=GOVERNANCE_COLUMNS), file=file)
+
+
+def parse(path: Path, *, source: str) -> pd.DataFrame:
+    """Parse a bulk CSV, the bulk zip, or a saved API JSON file."""
+    path = Path(path)
+    data = path.read_bytes()
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            name = next((n for n in zf.namelist() if n.lower().endswith("wgidata.csv")), None)
+            if name is None:
+                raise DataValidationError(f"wgi: {path.name}: no WGIData.csv inside the zip")
+            data = zf.read(name)
+    text = data.decode("utf-8-sig", errors="replace")
+    if text.lstrip().startswith("["):
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataValidationError(f"wgi: {path.name}: broken JSON ({exc.msg})") from None
+        return parse_api_json([payload], source=source, file=path.name)
+    return parse_bulk_csv(text, source=source, file=path.name)

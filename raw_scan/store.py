@@ -1,0 +1,110 @@
+"""The local snapshot: the bundled datasets/ and refreshed snapshots in the user data directory.
+
+Layout of the data directory (``RAW_SCAN_DATA_DIR``, default from platformdirs)::
+
+    snapshots/<stamp>/          one complete snapshot: the tables + manifest.json
+    active.json                 {"snapshot": "snapshots/<stamp>"}; replaced atomically
+    refresh.lock                held while a refresh runs
+
+The active snapshot is the one ``active.json`` names, or the bundled one when there is none.
+A refresh writes a whole new snapshot folder, then switches ``active.json`` with ``os.replace``;
+the previous snapshot is kept, so a failure never leaves a half-written table in use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from raw_scan.errors import RawScanError
+
+TABLES = (
+    "production",
+    "governance",
+    "eu_assessment",
+    "eu_crma_lists",
+    "materials",
+    "technologies",
+    "technology_materials",
+)
+DTYPES = {
+    "production": {"country": "str", "year": "int64", "quantity": "float64"},
+    "governance": {"country": "str", "year": "int64", "estimate": "float64"},
+}
+
+
+def bundled_dir() -> Path:
+    """The snapshot shipped with raw-scan (inside the wheel, or datasets/ in a checkout)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_datasets"
+    if (packaged / "manifest.json").exists():
+        return packaged
+    return here.parent / "datasets"
+
+
+def data_dir() -> Path:
+    env = os.environ.get("RAW_SCAN_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("raw-scan", appauthor=False))
+
+
+def active_dir() -> Path:
+    """Folder of the snapshot in use: the refreshed one named by active.json, else bundled."""
+    pointer = data_dir() / "active.json"
+    if pointer.exists():
+        try:
+            rel = json.loads(pointer.read_text())["snapshot"]
+        except (ValueError, KeyError, TypeError):
+            raise RawScanError(
+                f"{pointer} is damaged; run 'raw-scan datasets --reset' to use the bundled data"
+            ) from None
+        folder = data_dir() / rel
+        if (folder / "manifest.json").exists():
+            return folder
+        raise RawScanError(
+            f"the active snapshot {folder} is missing; run 'raw-scan datasets --reset'"
+        )
+    return bundled_dir()
+
+
+def manifest(folder: Path | None = None) -> dict:
+    folder = folder or active_dir()
+    path = folder / "manifest.json"
+    if not path.exists():
+        raise RawScanError(
+            f"no datasets found at {folder}; reinstall raw-scan or run 'raw-scan datasets --reset'"
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=32)
+def _load(folder: str, name: str):
+    import pandas as pd
+
+    path = Path(folder) / f"{name}.csv"
+    if not path.exists():
+        raise RawScanError(
+            f"dataset {name} is missing from {folder}; run 'raw-scan datasets --reset'"
+        )
+    return pd.read_csv(
+        path,
+        dtype=DTYPES.get(name),
+        keep_default_na=name
+        not in ("materials", "technologies", "technology_materials", "eu_crma_lists"),
+    )
+
+
+def load(name: str, folder: Path | None = None):
+    """A table of the active snapshot as a DataFrame (cached; do not modify it in place)."""
+    if name not in TABLES:
+        raise ValueError(name)
+    return _load(str(folder or active_dir()), name)
+
+
+def clear_cache() -> None:
+    _load.cache_clear()

