@@ -186,6 +186,7 @@ def _assess(folder: str) -> tuple[pd.DataFrame, dict]:
                 }
             )
     df = pd.DataFrame(rows)
+    df["year"] = df["year"].astype("Int64")
     df["drivers"] = [_drivers(r) for r in df.to_dict("records")]
     best = df.assign(_s=df["risk_score"].fillna(-1)).groupby("material")["_s"].transform("max")
     df["bottleneck"] = df["risk_score"].notna() & (df["risk_score"] == best)
@@ -254,14 +255,12 @@ def technology_report(names: list[str]) -> pd.DataFrame:
     links = store.load("technology_materials")
     links = links[links["technology"].isin(ids)][["technology", "material", "evidence"]]
     out = links.merge(stage_table(), on="material", how="left")
-    out["technology"] = pd.Categorical(out["technology"], categories=ids, ordered=True)
+    # technologies in the order asked; materials worst first; a material's stages together
+    out["_t"] = out["technology"].map({t: i for i, t in enumerate(ids)})
+    out["_m"] = out.groupby(["technology", "material"])["risk_score"].transform("max").fillna(-1)
     out = out.sort_values(
-        ["technology", "risk_score", "material", "stage"],
-        ascending=[True, False, True, True],
-        na_position="last",
-        kind="mergesort",
+        ["_t", "_m", "material", "stage"], ascending=[True, False, True, True], kind="mergesort"
     )
-    out["technology"] = out["technology"].astype(str)
     return out[REPORT_COLUMNS].reset_index(drop=True)
 
 

@@ -1,0 +1,3 @@
+from raw_scan.cli import main
+
+main()

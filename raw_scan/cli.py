@@ -1,0 +1,256 @@
+"""The raw-scan command line: one short function per command over ``raw_scan.api``.
+
+Data goes to stdout (or --output), messages to stderr; the exit code carries the result.
+pandas is imported only inside commands, so ``raw-scan --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from raw_scan import __version__
+from raw_scan.errors import RawScanError, UsageError
+
+app = typer.Typer(
+    name="raw-scan",
+    help="Supply risk of critical raw materials for key technologies, from public data.\n\n"
+    "Example: raw-scan report li-ion-batteries",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+schedule_app = typer.Typer(
+    help="Schedule 'raw-scan refresh' (crontab or systemd user timer).", no_args_is_help=True
+)
+app.add_typer(schedule_app, name="schedule")
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"raw-scan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Supply risk of critical raw materials for key technologies, from public data."""
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output = output.expanduser()
+    if not output.parent.exists():
+        raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, output)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    print(f"wrote {output}", file=sys.stderr)
+
+
+def _console(output: Path | None):
+    from rich.console import Console
+
+    if output is None:
+        return Console(), None
+    import io
+
+    buf = io.StringIO()
+    return Console(file=buf, width=160, force_terminal=False, color_system=None), buf
+
+
+@app.command()
+def technologies(format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+    """List the technologies: ids (use them with 'report'), names, number of materials.
+
+    Example: raw-scan technologies
+    """
+    from raw_scan import api
+    from raw_scan.report import export
+
+    df = api.technologies()
+    cols = ["id", "name", "materials", "scope"]
+    if format is Format.csv:
+        return _write(export.to_csv(df, cols), output)
+    if format is Format.json:
+        return _write(export.to_json(export.records(df, cols)), output)
+    from rich.table import Table
+
+    console, buf = _console(output)
+    t = Table("Id", "Name", "Materials", "Scope")
+    for r in df.to_dict("records"):
+        t.add_row(r["id"], r["name"], str(r["materials"]), r["scope"])
+    console.print(t)
+    if buf is not None:
+        _write(buf.getvalue(), output)
+
+
+@app.command()
+def materials(format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+    """List every material with its risk band at its bottleneck stage, worst first.
+
+    Example: raw-scan materials --format csv --output materials.csv
+    """
+    from raw_scan import api
+    from raw_scan.report import export, terminal
+
+    df = api.materials_table()
+    cols = ["material", "name", *[c for c in api.MATERIAL_COLUMNS if c != "material"]]
+    if format is Format.csv:
+        return _write(export.to_csv(df, cols), output)
+    if format is Format.json:
+        return _write(export.to_json(export.records(df, cols)), output)
+    console, buf = _console(output)
+    console.print(terminal.materials_table(df))
+    console.print(terminal.sources_footer(api.sources_used(df)))
+    if buf is not None:
+        _write(buf.getvalue(), output)
+
+
+@app.command()
+def report(
+    technology: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Technology ids or names, e.g. li-ion-batteries heat-pumps.", show_default=False
+        ),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Report on every technology.")] = False,
+    format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """Risk report per technology: every material and stage, its band and its drivers.
+
+    Example: raw-scan report li-ion-batteries --format csv --output li-ion.csv
+    """
+    from raw_scan import api, store
+    from raw_scan.report import export, terminal
+
+    if all_ and technology:
+        raise UsageError("give technology names or --all, not both")
+    if not all_ and not technology:
+        raise UsageError("name at least one technology (see 'raw-scan technologies') or use --all")
+    names = list(store.load("technologies")["id"]) if all_ else list(technology)
+    df = api.technology_report(names)
+    if format is Format.csv:
+        return _write(export.to_csv(df, api.REPORT_COLUMNS), output)
+    summaries = api.summarise(df)
+    if format is Format.json:
+        payload = {
+            "records": export.records(df, api.REPORT_COLUMNS),
+            "summary": [vars(s) for s in summaries],
+            "sources": api.sources_used(df),
+        }
+        return _write(export.to_json(payload), output)
+    mats = store.load("materials").set_index("id")["name"].to_dict()
+    techs = store.load("technologies").set_index("id")["name"].to_dict()
+    console, buf = _console(output)
+    terminal.print_report(console, df, summaries, mats, techs, api.sources_used(df))
+    if buf is not None:
+        _write(buf.getvalue(), output)
+
+
+@app.command()
+def material(
+    name: Annotated[str, typer.Argument(help="Material id, name or alias, e.g. gallium, REE.")],
+    format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """Risk card of one material: producers by country and stage, indicators, EU status.
+
+    Example: raw-scan material gallium
+    """
+    from raw_scan import api
+    from raw_scan.report import export, terminal
+
+    card = api.material_card(name)
+    sources = api.sources_used(card.stages)
+    if format is Format.csv:
+        return _write(export.to_csv(card.stages, api.MATERIAL_COLUMNS), output)
+    if format is Format.json:
+        payload = {
+            "material": card.material,
+            "name": card.name,
+            "stages": export.records(card.stages, api.MATERIAL_COLUMNS),
+            "producers": {s: export.records(p) for s, p in card.producers.items()},
+            "eu_assessment": {k: export._cell(v) for k, v in card.eu.items()},
+            "crma": card.crma,
+            "technologies": card.technologies,
+            "sources": sources,
+        }
+        return _write(export.to_json(payload), output)
+    console, buf = _console(output)
+    terminal.material_card(console, card, sources)
+    if buf is not None:
+        _write(buf.getvalue(), output)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: one line on stderr and an exit code for any bad input."""
+    try:  # typer >= 0.20 vendors click; older releases use click itself
+        from typer._click import exceptions as click_errors
+    except ImportError:
+        from click import exceptions as click_errors
+
+    try:
+        app(args=argv, standalone_mode=False)
+    except RawScanError as exc:
+        print(f"raw-scan: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("raw-scan: aborted", file=sys.stderr)
+        sys.exit(130)
+    except getattr(click_errors, "NoArgsIsHelpError", ()) as exc:
+        print(exc.format_message(), file=sys.stderr)
+        sys.exit(2)
+    except click_errors.UsageError as exc:
+        where = (
+            f"raw-scan {exc.ctx.command_path.split(' ', 1)[1]}"
+            if exc.ctx and " " in exc.ctx.command_path
+            else "raw-scan"
+        )
+        print(f"raw-scan: error: {exc.format_message()} (see '{where} --help')", file=sys.stderr)
+        sys.exit(2)
+    except click_errors.ClickException as exc:
+        print(f"raw-scan: error: {exc.format_message()}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("raw-scan: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,250 @@
+"""Rich terminal renderers: technology reports, the materials list, a material's risk card."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+BAND_STYLE = {
+    "very high": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "green",
+    "no data": "dim",
+}
+
+
+def _nan(x) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
+
+
+def pct(x, digits: int = 0) -> str:
+    return "—" if _nan(x) else f"{x:.{digits}%}"
+
+
+def num(x, fmt: str = ",.0f") -> str:
+    return "—" if _nan(x) else format(x, fmt)
+
+
+def band_text(band: str) -> Text:
+    return Text(band, style=BAND_STYLE.get(band, ""))
+
+
+def eu_flags(row) -> str:
+    flags = [f for f, on in (("CRM", row["eu_critical"]), ("SRM", row["eu_strategic"])) if on]
+    return "+".join(flags) or "—"
+
+
+def technology_table(tech_name: str, rows: pd.DataFrame, names: dict[str, str]) -> Table:
+    t = Table(
+        title=f"[bold]{tech_name}[/bold]",
+        box=box.SIMPLE_HEAVY,
+        title_justify="left",
+        show_lines=False,
+        pad_edge=False,
+    )
+    for col, just in (
+        ("Material", "left"),
+        ("Stage", "left"),
+        ("Band", "left"),
+        ("Score", "right"),
+        ("Top producer", "left"),
+        ("Top 3", "right"),
+        ("HHI", "right"),
+        ("Gov.", "right"),
+        ("EoL-RIR", "right"),
+        ("EU", "left"),
+        ("Source", "left"),
+        ("Evidence", "left"),
+    ):
+        t.add_column(col, justify=just, no_wrap=col not in ("Material",))
+    notes: list[str] = []
+    last = None
+    for r in rows.to_dict("records"):
+        name = names.get(r["material"], r["material"]) if r["material"] != last else ""
+        last = r["material"]
+        stage = r["stage"] + (" ◆" if r["bottleneck"] else "")
+        mark = ""
+        if r["note"]:
+            notes.append(f"{r['material']} {r['stage']}: {r['note']}")
+            mark = f" [{len(notes)}]"
+        top = "—" if _nan(r["top_share"]) else f"{r['top_country']} {r['top_share']:.0%}"
+        src = "—" if _nan(r["source"]) else f"{r['source']} {r['year']}"
+        t.add_row(
+            name,
+            stage + mark,
+            band_text(r["risk_band"]),
+            num(r["risk_score"], ".2f"),
+            top,
+            pct(r["top3_share"]),
+            num(r["hhi"]),
+            num(r["supplier_wgi"], ".1f"),
+            pct(r["eol_rir"]),
+            eu_flags(r),
+            src,
+            Text(r["evidence"], style="yellow" if r["evidence"] != "read" else ""),
+        )
+    if notes:
+        t.caption = "\n".join(f"[{i}] {n}" for i, n in enumerate(notes, 1))
+        t.caption_justify = "left"
+    return t
+
+
+def summary_panel(summary) -> Panel:
+    counts = "  ".join(f"{b}: {n}" for b, n in summary.by_band.items() if n)
+    lines = [Text(f"{summary.materials} materials — {counts}")]
+    for w in summary.worst:
+        line = Text("  • ")
+        line.append(f"{w['material']} ({w['stage']}) ", style="bold")
+        line.append_text(band_text(w["risk_band"]))
+        line.append(f" {w['risk_score']:.2f}: {w['drivers']}")
+        lines.append(line)
+    return Panel(Group(*lines), title="Summary", title_align="left", box=box.ROUNDED)
+
+
+def sources_footer(sources: list[dict]) -> Text:
+    text = Text("Data: ", style="dim")
+    text.append("; ".join(f"{s['name']} ({s['licence']})" for s in sources), style="dim")
+    text.append(
+        "\nBand = composite of concentration (HHI), supplier governance (WGI) and "
+        "recycling (EoL-RIR); ◆ = bottleneck stage; Gov. = supplier WGI 0-10, 10 worst; "
+        "CRM/SRM = CRMA critical/strategic. See docs/methodology.md.",
+        style="dim",
+    )
+    return text
+
+
+def print_report(
+    console: Console, report: pd.DataFrame, summaries, names, tech_names, sources
+) -> None:
+    for s in summaries:
+        rows = report[report["technology"] == s.technology]
+        console.print(technology_table(tech_names[s.technology], rows, names))
+        console.print(summary_panel(s))
+    console.print(sources_footer(sources))
+
+
+def materials_table(df: pd.DataFrame) -> Table:
+    t = Table(box=box.SIMPLE_HEAVY, pad_edge=False)
+    for col in (
+        "Material",
+        "Id",
+        "Band",
+        "Score",
+        "Bottleneck",
+        "Top producer",
+        "HHI",
+        "EU",
+        "EU SR",
+        "Source",
+    ):
+        t.add_column(col, justify="right" if col in ("Score", "HHI", "EU SR") else "left")
+    for r in df.to_dict("records"):
+        top = "—" if _nan(r["top_share"]) else f"{r['top_country']} {r['top_share']:.0%}"
+        t.add_row(
+            r["name"],
+            r["material"],
+            band_text(r["risk_band"]),
+            num(r["risk_score"], ".2f"),
+            r["stage"] if not _nan(r["risk_score"]) else "—",
+            top,
+            num(r["hhi"]),
+            eu_flags(r),
+            num(r["eu_supply_risk"], ".1f"),
+            "—" if _nan(r["source"]) else f"{r['source']} {r['year']}",
+        )
+    return t
+
+
+def bar_chart(shares: pd.DataFrame, width: int = 40, top: int = 8) -> Table:
+    t = Table(box=None, show_header=False, pad_edge=False)
+    t.add_column("country", no_wrap=True)
+    t.add_column("bar", no_wrap=True)
+    t.add_column("share", justify="right")
+    shown = shares.head(top)
+    for r in shown.itertuples():
+        t.add_row(
+            r.country, Text("█" * max(1, round(r.share * width)), style="cyan"), f"{r.share:.1%}"
+        )
+    rest = shares["share"].iloc[top:].sum()
+    unattributed = 1 - shares["share"].sum()
+    if rest > 0:
+        t.add_row("others", Text("█" * round(rest * width), style="dim"), f"{rest:.1%}")
+    if unattributed > 0.0005:
+        t.add_row(
+            "unattributed",
+            Text("░" * round(unattributed * width), style="dim"),
+            f"{unattributed:.1%}",
+        )
+    return t
+
+
+def material_card(console: Console, card, sources) -> None:
+    console.print(Panel(Text(card.name, style="bold"), subtitle=card.material, box=box.HEAVY))
+    ind = Table(title="Indicators", box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False)
+    for col in (
+        "Stage",
+        "Band",
+        "Score",
+        "Year",
+        "Top producer",
+        "Top 3",
+        "HHI",
+        "HHI×WGI",
+        "Gov.",
+        "Coverage",
+        "EoL-RIR",
+        "Source",
+    ):
+        ind.add_column(col)
+    for r in card.stages.to_dict("records"):
+        top = "—" if _nan(r["top_share"]) else f"{r['top_country']} {r['top_share']:.1%}"
+        ind.add_row(
+            r["stage"] + (" ◆" if r["bottleneck"] else ""),
+            band_text(r["risk_band"]),
+            num(r["risk_score"], ".2f"),
+            num(r["year"], "d"),
+            top,
+            pct(r["top3_share"]),
+            num(r["hhi"]),
+            num(r["hhi_wgi"], ".2f"),
+            num(r["supplier_wgi"], ".1f"),
+            pct(r["coverage"]),
+            pct(r["eol_rir"]),
+            "—" if _nan(r["source"]) else r["source"],
+        )
+    console.print(ind)
+    for r in card.stages.to_dict("records"):
+        if r["note"]:
+            console.print(Text(f"{r['stage']}: {r['note']}", style="yellow"))
+    for stage, shares in card.producers.items():
+        row = card.stages[card.stages["stage"] == stage].iloc[0]
+        title = f"Producers, {stage} {row['year']} ({row['basis']}; {row['source']})"
+        console.print(Panel(bar_chart(shares), title=title, title_align="left", box=box.ROUNDED))
+    eu = card.eu
+    lines = [
+        "CRMA (Regulation (EU) 2024/1252): "
+        + ("; ".join(card.crma) if card.crma else "not listed")
+    ]
+    if eu:
+        lines.append(
+            f"EU 2023 assessment ({eu['eu_name']}): SR {num(eu['supply_risk'], '.1f')}, "
+            f"EI {num(eu['economic_importance'], '.1f')}, bottleneck "
+            f"{eu['bottleneck_stage'] or '—'}, import reliance mining "
+            f"{pct(eu['import_reliance_mining'])} / refining {pct(eu['import_reliance_refining'])}"
+            f", EoL-RIR {pct(eu['eol_rir'])}"
+        )
+    else:
+        lines.append("EU 2023 assessment: not assessed")
+    if card.technologies:
+        lines.append("Used in: " + ", ".join(card.technologies))
+    if card.note:
+        lines.append(f"Note: {card.note}")
+    console.print(Panel("\n".join(lines), title="EU status", title_align="left", box=box.ROUNDED))
+    console.print(sources_footer(sources))
