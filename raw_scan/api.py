@@ -94,12 +94,13 @@ def resolve_material(name: str) -> str:
 
 
 # ---------------------------------------------------------------- per material x stage
-def _eu_lookup() -> tuple[dict, dict]:
-    eu = store.load("eu_assessment")
-    by_material = {r["material"]: r for r in eu.to_dict("records") if r["material"]}
-    crma = store.load("eu_crma_lists")
-    points = {(r["annex"], r["point"]): r["material_en"] for r in crma.to_dict("records")}
-    return by_material, points
+def _eu_lookup(folder=None) -> dict:
+    eu = store.load("eu_assessment", folder)
+    return {
+        r["material"]: r
+        for r in eu.to_dict("records")
+        if isinstance(r["material"], str) and r["material"]
+    }
 
 
 @dataclass
@@ -127,7 +128,7 @@ def _assess(folder: str) -> tuple[pd.DataFrame, dict]:
     production = store.load("production", path)
     gov = store.load("governance", path)
     index = index_production(production)
-    eu, points = _eu_lookup()
+    eu = _eu_lookup(path)
     wgi_cache: dict[int, pd.Series] = {}
     rows, details = [], {}
     for m in materials.to_dict("records"):
@@ -218,9 +219,9 @@ def _drivers(r: dict) -> str:
     return "; ".join(parts)
 
 
-def stage_table() -> pd.DataFrame:
+def stage_table(folder=None) -> pd.DataFrame:
     """Indicators for every material x stage of the vocabulary (one row each)."""
-    return _assess(str(store.active_dir()))[0]
+    return _assess(str(folder or store.active_dir()))[0]
 
 
 def stage_detail(material: str, stage: str) -> StageResult:
@@ -364,9 +365,43 @@ def material_card(name: str) -> MaterialCard:
 
 
 def sources_used(df: pd.DataFrame) -> list[dict]:
-    """Manifest source records for the editions named in a report's ``source`` column."""
-    from raw_scan.manifest import SOURCES
+    """Provenance records for the editions named in a report's ``source`` column, plus the
+    governance, EU and technology sources every report uses."""
+    from raw_scan.manifest import source_record
 
-    ids = [s for s in dict.fromkeys(df["source"].dropna()) if s in SOURCES]
-    extra = ["wgi-2023", "eu-crm-2023", "eu-crma-2024", "technologies-compiled"]
-    return [{"id": s, **SOURCES[s]} for s in [*ids, *extra]]
+    gov = store.load("governance")["source"].dropna().unique().tolist()
+    ids = [
+        *dict.fromkeys(df["source"].dropna()),
+        *gov,
+        "eu-crm-2023",
+        "eu-crma-2024",
+        "technologies-compiled",
+    ]
+    return [source_record(s) for s in dict.fromkeys(ids)]
+
+
+def datasets_table() -> pd.DataFrame:
+    """One row per dataset of the active snapshot, from its manifest."""
+    from raw_scan.refresh import _age_days
+
+    man = store.manifest()
+    rows = []
+    for dataset, d in man.get("datasets", {}).items():
+        stamp = d.get("retrieved_at") or man.get("built_at")
+        age = _age_days(stamp)
+        rows.append(
+            {
+                "dataset": dataset,
+                "name": d.get("name"),
+                "edition": d.get("edition"),
+                "origin": d.get("origin"),
+                "retrieved_at": d.get("retrieved_at"),
+                "built_at": man.get("built_at"),
+                "age_days": None if age is None else round(age, 1),
+                "rows": d.get("rows"),
+                "sha256": d.get("sha256"),
+                "licence": d.get("licence"),
+                "url": d.get("url"),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -119,11 +119,71 @@ def table_entry(
     }
 
 
-def new_manifest(entries: list[dict], *, kind: str, notes: list[str] | None = None) -> dict:
+def path_sha256(path: Path) -> str:
+    """sha256 of a file, or of the sorted files of a folder, concatenated."""
+    path = Path(path)
+    if path.is_file():
+        return file_sha256(path)
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+# Per refreshable dataset: its name, and the source record that describes it when bundled.
+DATASET_NAMES = {
+    "usgs": "USGS Mineral Commodity Summaries (world production)",
+    "iea": "IEA Critical Minerals Data Explorer (supply)",
+    "wmd": "World Mining Data (production by country)",
+    "wgi": "Worldwide Governance Indicators",
+    "eu": "EU critical raw materials assessment and CRMA lists",
+}
+DATASETS = {
+    "usgs": "usgs-mcs-2024",
+    "iea": "iea-cmde-2024",
+    "wmd": "wmd-gpr-2.0.1",
+    "wgi": "wgi-2023",
+    "eu": "eu-crm-2023",
+}
+
+
+def dataset_meta(dataset: str) -> dict:
+    """Publisher, licence and homepage of a refreshable dataset (edition-independent)."""
+    rec = SOURCES[DATASETS[dataset]]
+    return {
+        "name": rec["name"],
+        "publisher": rec["publisher"],
+        "licence": rec["licence"],
+        "citation": rec["citation"],
+    }
+
+
+def source_record(source_id: str) -> dict:
+    """The provenance record for an edition id; editions seen only after a refresh get the
+    publisher-level record of their dataset, with the edition id as edition."""
+    if source_id in SOURCES:
+        return {"id": source_id, **SOURCES[source_id]}
+    fam = source_id.split("-", 1)[0]
+    if fam in DATASETS:
+        return {
+            "id": source_id,
+            **dataset_meta(fam),
+            "edition": source_id,
+            "url": SOURCES[DATASETS[fam]]["url"],
+        }
+    return {"id": source_id, "name": source_id, "publisher": "", "licence": "", "citation": ""}
+
+
+def new_manifest(
+    entries: list[dict], *, kind: str, datasets: dict | None = None, notes: list[str] | None = None
+) -> dict:
     return {
         "raw_scan_version": __version__,
         "kind": kind,
         "built_at": now_utc(),
+        "datasets": datasets or {},
         "tables": entries,
         "notes": notes or [],
     }

@@ -11,7 +11,6 @@ output.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -37,14 +36,6 @@ INPUTS = {
 }
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for f in files:
-        h.update(f.read_bytes())
-    return h.hexdigest()
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -61,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"build: missing input {k}: {p}", file=sys.stderr)
             return 1
     args.out.mkdir(parents=True, exist_ok=True)
-    inputs = {k: {"path": f"shared/data/{INPUTS[k]}", "sha256": sha256(p)} for k, p in src.items()}
+    inputs = {
+        k: {"path": f"shared/data/{INPUTS[k]}", "sha256": mf.path_sha256(p)} for k, p in src.items()
+    }
 
     production = pd.concat(
         [
@@ -113,7 +106,29 @@ def main(argv: list[str] | None = None) -> int:
                 inputs=[inputs[k] for k in input_keys],
             )
         )
-    manifest = mf.new_manifest(entries, kind="bundled", notes=link_log)
+    counts = production["source"].map(lambda s: s.split("-", 1)[0]).value_counts()
+    rows = {
+        "usgs": counts.get("usgs", 0),
+        "iea": counts.get("iea", 0),
+        "wmd": counts.get("wmd", 0),
+        "wgi": len(governance),
+        "eu": len(results) + len(crma),
+    }
+    input_of = {"usgs": "usgs", "iea": "iea", "wmd": "wmd", "wgi": "wgi", "eu": "eu_results"}
+    datasets = {
+        d: {
+            **mf.dataset_meta(d),
+            "edition": mf.SOURCES[rec]["edition"],
+            "origin": "bundled",
+            "retrieved_at": None,
+            "url": mf.SOURCES[rec]["url"],
+            "file": Path(INPUTS[input_of[d]]).name,
+            "sha256": inputs[input_of[d]]["sha256"],
+            "rows": int(rows[d]),
+        }
+        for d, rec in mf.DATASETS.items()
+    }
+    manifest = mf.new_manifest(entries, kind="bundled", datasets=datasets, notes=link_log)
     (args.out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     )

@@ -229,8 +229,7 @@ def material_card(console: Console, card, sources) -> None:
         console.print(Panel(bar_chart(shares), title=title, title_align="left", box=box.ROUNDED))
     eu = card.eu
     lines = [
-        "CRMA (Regulation (EU) 2024/1252): "
-        + ("; ".join(card.crma) if card.crma else "not listed")
+        "CRMA (Regulation (EU) 2024/1252): " + ("; ".join(card.crma) if card.crma else "not listed")
     ]
     if eu:
         lines.append(
@@ -248,3 +247,55 @@ def material_card(console: Console, card, sources) -> None:
         lines.append(f"Note: {card.note}")
     console.print(Panel("\n".join(lines), title="EU status", title_align="left", box=box.ROUNDED))
     console.print(sources_footer(sources))
+
+
+def datasets_table(df: pd.DataFrame) -> Table:
+    t = Table(box=box.SIMPLE_HEAVY, pad_edge=False)
+    for col in (
+        "Dataset",
+        "Edition",
+        "Origin",
+        "Retrieved",
+        "Age (d)",
+        "Rows",
+        "sha256",
+        "Licence",
+    ):
+        t.add_column(col, overflow="fold", no_wrap=col in ("Dataset", "Origin", "sha256"))
+    for r in df.to_dict("records"):
+        retrieved = r["retrieved_at"] or f"built {str(r['built_at'])[:10]}"
+        t.add_row(
+            r["dataset"],
+            r["edition"],
+            r["origin"],
+            retrieved,
+            num(r["age_days"], ".1f"),
+            num(r["rows"], ",d"),
+            (r["sha256"] or "")[:12],
+            r["licence"],
+        )
+    return t
+
+
+def print_changes(console: Console, changes: pd.DataFrame | None) -> None:
+    """One line per material and stage that changed: top producer, HHI, band, source."""
+    if changes is None or changes.empty:
+        console.print("No change in top producers, HHI (±100) or risk bands.")
+        return
+    console.print(f"What changed ({len(changes)} material x stage rows):", style="bold")
+    for r in changes.to_dict("records"):
+
+        def top(side, r=r):
+            share = r[f"top_share_{side}"]
+            return "—" if _nan(share) else f"{r[f'top_country_{side}']} {share:.0%}"
+
+        line = Text(f"  {r['material']} {r['stage']}: ")
+        line.append(
+            f"top {top('old')} → {top('new')}; HHI {num(r['hhi_old'])} → {num(r['hhi_new'])}; band "
+        )
+        line.append_text(band_text(r["risk_band_old"]))
+        line.append(" → ")
+        line.append_text(band_text(r["risk_band_new"]))
+        if r["source_old"] != r["source_new"]:
+            line.append(f"; source {r['source_old'] or '—'} → {r['source_new'] or '—'}")
+        console.print(line, overflow="fold")

@@ -170,3 +170,70 @@ def parse(path: Path) -> pd.DataFrame:
         )
     df = pd.concat(frames, ignore_index=True)
     return validate_production(df, source="usgs", file=Path(path).name)
+
+
+# ------------------------------------------------------------------ fetch
+# ScienceBase: the MCS data releases are children of this item; each release item lists its
+# files with a ``downloadUri``. File hashes in URLs change on revision, so they are never pinned.
+SCIENCEBASE = "https://www.sciencebase.gov/catalog"
+RELEASES_URL = f"{SCIENCEBASE}/items?parentId=5c8c03e4e4b0938824529f7d&format=json&max=100"
+ITEM_URL = SCIENCEBASE + "/item/{id}?format=json"
+# preferred data files in a release, best first
+FILE_PATTERNS = (
+    r"MCS\d{4}_Commodities_Data\.csv$",
+    r"MCS\d{4}_World_Data\.csv$",
+    r"world.*\.zip$",
+    r"\.zip$",
+)
+
+
+def _json(url: str, staging: Path, name: str, progress: bool):
+    import json
+
+    from raw_scan.sources import http
+
+    path = http.download(url, staging, source_id="usgs", filename=name, progress=progress)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise DataValidationError(
+            f"usgs: {url} did not return ScienceBase JSON; set RAW_SCAN_USGS_URL to the data "
+            "file, or download it by hand and use `raw-scan refresh usgs --file PATH`"
+        ) from None
+
+
+def pick_release(listing: dict) -> dict:
+    """The newest 'Mineral Commodity Summaries <year>' release item of a ScienceBase listing."""
+    best, best_year = None, -1
+    for item in listing.get("items", []):
+        m = re.search(r"Mineral Commodity Summaries (\d{4})", item.get("title", ""))
+        if m and int(m.group(1)) > best_year:
+            best, best_year = item, int(m.group(1))
+    if best is None:
+        raise DataValidationError(
+            "usgs: no 'Mineral Commodity Summaries <year>' release found in the ScienceBase listing"
+        )
+    return best
+
+
+def pick_file(item: dict) -> str:
+    files = [f for f in item.get("files", []) + item.get("attachments", []) if f.get("name")]
+    for pattern in FILE_PATTERNS:
+        for f in files:
+            if re.search(pattern, f["name"], re.IGNORECASE):
+                return f.get("downloadUri") or f.get("url")
+    names = ", ".join(f["name"] for f in files[:5]) or "none"
+    raise DataValidationError(
+        f"usgs: no world-production data file in release "
+        f"{item.get('title', item.get('id'))!r} (files: {names})"
+    )
+
+
+def resolve_download_url(
+    staging: Path, *, progress: bool = False, releases_url: str = RELEASES_URL
+) -> str:
+    """URL of the newest release's world-production file, from the ScienceBase JSON."""
+    listing = _json(releases_url, staging, "releases.json", progress)
+    release = pick_release(listing)
+    item = _json(ITEM_URL.format(id=release["id"]), staging, "release.json", progress)
+    return pick_file(item)

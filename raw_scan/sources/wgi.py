@@ -66,6 +66,12 @@ def validate(df: pd.DataFrame, *, file: str) -> pd.DataFrame:
     # Economies that are not ISO 3166 countries today (e.g. ANT, the Netherlands Antilles,
     # dissolved in 2010) cannot match a producer country and are left out.
     df = df[df["country"].map(is_iso3)]
+    missing = sorted(set(DIMENSIONS) - set(df["indicator"]))
+    if missing:
+        raise DataValidationError(
+            f"{where}: governance dimensions {', '.join(missing)} are missing; the scoring needs "
+            f"all six ({', '.join(DIMENSIONS)})"
+        )
     out = ~df["estimate"].between(-5, 5)
     if out.any():
         raise DataValidationError(
@@ -133,8 +139,12 @@ def parse_api_json(payloads: list, *, source: str, file: str) -> pd.DataFrame:
     return validate(pd.DataFrame(rows, columns=GOVERNANCE_COLUMNS), file=file)
 
 
-def parse(path: Path, *, source: str) -> pd.DataFrame:
-    """Parse a bulk CSV, the bulk zip, or a saved API JSON file."""
+def parse(path: Path, *, source: str | None = None) -> pd.DataFrame:
+    """Parse a bulk CSV, the bulk zip, or a saved API JSON file (one response or a list).
+
+    ``source`` labels the rows; by default ``wgi-<lastupdated>`` for API responses and
+    ``wgi-bulk-<last year>`` for the bulk file.
+    """
     path = Path(path)
     data = path.read_bytes()
     if zipfile.is_zipfile(path):
@@ -149,5 +159,53 @@ def parse(path: Path, *, source: str) -> pd.DataFrame:
             payload = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataValidationError(f"wgi: {path.name}: broken JSON ({exc.msg})") from None
-        return parse_api_json([payload], source=source, file=path.name)
-    return parse_bulk_csv(text, source=source, file=path.name)
+        payloads = payload if payload and isinstance(payload[0], list) else [payload]
+        if source is None:
+            head = payloads[0][0] if payloads and payloads[0] else {}
+            updated = head.get("lastupdated", "") if isinstance(head, dict) else ""
+            source = f"wgi-{updated}" if updated else "wgi-api"
+        return parse_api_json(payloads, source=source, file=path.name)
+    df = parse_bulk_csv(text, source=source or "wgi-bulk", file=path.name)
+    if source is None:
+        df["source"] = f"wgi-bulk-{int(df['year'].max())}"
+    return df
+
+
+def fetch_api(
+    staging: Path,
+    *,
+    progress: bool = False,
+    api_url: str | None = None,
+    start: int = 1996,
+    end: int | None = None,
+) -> Path:
+    """Download the six ``GOV_WGI_*.EST`` series from API v2, following the paging; write the
+    responses as one JSON list (``[[header, records], ...]``) and return its path."""
+    from datetime import date
+
+    from raw_scan.sources import http
+
+    end = end or date.today().year
+    template = api_url or API_URL
+    payloads = []
+    for dim in DIMENSIONS:
+        page, pages = 1, 1
+        while page <= pages:
+            url = template.format(dim=dim, start=start, end=end) + f"&page={page}"
+            part = http.download(
+                url, staging, source_id="wgi", filename=f"{dim}-{page}.json", progress=progress
+            )
+            try:
+                payload = json.loads(part.read_text(encoding="utf-8"))
+                pages = int(payload[0]["pages"])
+            except (ValueError, KeyError, IndexError, TypeError):
+                raise DataValidationError(
+                    f"wgi: {url} did not return a World Bank API v2 response; set "
+                    "RAW_SCAN_WGI_URL to the bulk WGI_CSV.zip or use `raw-scan refresh wgi "
+                    "--file PATH`"
+                ) from None
+            payloads.append(payload)
+            page += 1
+    out = Path(staging) / "wgi_api.json"
+    out.write_text(json.dumps(payloads), encoding="utf-8")
+    return out

@@ -160,3 +160,35 @@ def parse_long(path: Path, *, source: str) -> pd.DataFrame:
         columns={"wmd_sheet": "sheet", "Country": "country_name", "data_source": "flag"}
     )
     return tidy(rows, source=source, filename=path.name)
+
+
+# ------------------------------------------------------------------ fetch
+LANDING_URL = "https://www.bmf.gv.at/en/topics/mining/mineral-resources-policy/wmd.html"
+LINK = re.compile(
+    r"""href=["']([^"']*Production_of_Mineral_Raw_Materials_of_individual_Countries"""
+    r"""_by_Minerals[^"']*\.xlsx)["']""",
+    re.IGNORECASE,
+)
+
+
+def find_workbook_link(html: str, base_url: str) -> str:
+    """The 6.4 workbook link on the WMD landing page (its ``jcr:`` id changes every edition)."""
+    from urllib.parse import urljoin
+
+    m = LINK.search(html.replace("%20", " ").replace("&amp;", "&")) or LINK.search(html)
+    if not m:
+        raise DataValidationError(
+            "wmd: no link to the '6.4 Production of Mineral Raw Materials of individual "
+            "Countries by Minerals' workbook on the World Mining Data page; set RAW_SCAN_WMD_URL "
+            "to the workbook URL or use `raw-scan refresh wmd --file PATH`"
+        )
+    return urljoin(base_url, m.group(1).replace(" ", "%20"))
+
+
+def discover_url(staging: Path, *, progress: bool = False, landing_url: str = LANDING_URL) -> str:
+    from raw_scan.sources import http
+
+    page = http.download(
+        landing_url, staging, source_id="wmd", filename="landing.html", progress=progress
+    )
+    return find_workbook_link(page.read_text(encoding="utf-8", errors="replace"), landing_url)
