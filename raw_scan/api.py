@@ -341,7 +341,8 @@ def material_card(name: str) -> MaterialCard:
         res = stage_detail(mid, stage)
         if res.conc is None:
             continue
-        producers[stage] = pd.DataFrame({"country": res.shares.index, "share": res.shares.values})
+        positive = res.shares[res.shares > 0]
+        producers[stage] = pd.DataFrame({"country": positive.index, "share": positive.values})
     eu_rows = store.load("eu_assessment")
     own = eu_rows[eu_rows["material"].isin([mid, m["group"]])]
     crma = store.load("eu_crma_lists")

@@ -8,6 +8,7 @@ JSON: the same records, missing values as ``null``.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
@@ -44,16 +45,25 @@ def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
     ]
 
 
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(neutralise(value))
+
+
 def to_csv(df: pd.DataFrame, columns: list[str] | None = None) -> str:
-    out = io.StringIO()
-    rows = records(df, columns)
     cols = columns or list(df.columns)
-    frame = pd.DataFrame(rows, columns=cols)
-    for c in frame.columns:
-        frame[c] = frame[c].map(
-            lambda v: "true" if v is True else "false" if v is False else neutralise(v)
-        )
-    frame.to_csv(out, index=False, lineterminator="\n")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(cols)
+    for rec in records(df, cols):
+        writer.writerow([_csv_cell(rec[c]) for c in cols])
     return out.getvalue()
 
 

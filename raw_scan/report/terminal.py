@@ -20,6 +20,16 @@ BAND_STYLE = {
 }
 
 
+SHORT = {"usgs": "USGS", "iea": "IEA", "wmd": "WMD", "wgi": "WGI"}
+
+
+def source_label(source, year) -> str:
+    """Short label for a cell: publisher and data year ('USGS 2023'); CSV keeps the full id."""
+    if _nan(source):
+        return "—"
+    return f"{SHORT.get(str(source).split('-', 1)[0], source)} {year}"
+
+
 def _nan(x) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
 
@@ -46,7 +56,6 @@ def technology_table(tech_name: str, rows: pd.DataFrame, names: dict[str, str]) 
         title=f"[bold]{tech_name}[/bold]",
         box=box.SIMPLE_HEAVY,
         title_justify="left",
-        show_lines=False,
         pad_edge=False,
     )
     for col, just in (
@@ -61,24 +70,43 @@ def technology_table(tech_name: str, rows: pd.DataFrame, names: dict[str, str]) 
         ("EoL-RIR", "right"),
         ("EU", "left"),
         ("Source", "left"),
-        ("Evidence", "left"),
     ):
-        t.add_column(col, justify=just, no_wrap=col not in ("Material",))
+        t.add_column(
+            col,
+            justify=just,
+            no_wrap=col != "Material",
+            min_width=14 if col == "Material" else None,
+        )
     notes: list[str] = []
+    note_of: dict[tuple[str, str], int] = {}
+    no_stage: dict[str, list[str]] = {}
+    inferred = False
+    has_data = set(rows.loc[rows["risk_band"] != "no data", "material"])
     last = None
     for r in rows.to_dict("records"):
-        name = names.get(r["material"], r["material"]) if r["material"] != last else ""
+        material = names.get(r["material"], r["material"])
+        if r["risk_band"] == "no data" and r["material"] in has_data:
+            # shown once, in the caption, instead of a row of dashes
+            no_stage.setdefault(r["stage"], []).append(material)
+            continue
+        name = material if r["material"] != last else ""
+        if name and r["evidence"] != "read":
+            name, inferred = name + " *", True
         last = r["material"]
         stage = r["stage"] + (" ◆" if r["bottleneck"] else "")
-        mark = ""
-        if r["note"]:
-            notes.append(f"{r['material']} {r['stage']}: {r['note']}")
-            mark = f" [{len(notes)}]"
+        if r["material"] not in has_data:
+            stage = "none"
+            has_data.add(r["material"])  # one row for a material without any data
+        elif r["note"]:
+            key = (r["material"], r["note"].replace(f"{r['stage']} ", ""))
+            if key not in note_of:
+                notes.append(f"{r['material']}: {r['note']}")
+                note_of[key] = len(notes)
+            stage += f" [{note_of[key]}]"
         top = "—" if _nan(r["top_share"]) else f"{r['top_country']} {r['top_share']:.0%}"
-        src = "—" if _nan(r["source"]) else f"{r['source']} {r['year']}"
         t.add_row(
             name,
-            stage + mark,
+            stage,
             band_text(r["risk_band"]),
             num(r["risk_score"], ".2f"),
             top,
@@ -87,11 +115,16 @@ def technology_table(tech_name: str, rows: pd.DataFrame, names: dict[str, str]) 
             num(r["supplier_wgi"], ".1f"),
             pct(r["eol_rir"]),
             eu_flags(r),
-            src,
-            Text(r["evidence"], style="yellow" if r["evidence"] != "read" else ""),
+            source_label(r["source"], r["year"]),
         )
+    for stage, mats in no_stage.items():
+        notes.append(f"no {stage} production data in the snapshot for: {', '.join(mats)}")
+    if inferred:
+        notes.append("* the technology-material link is inferred, not read in a cited source")
     if notes:
-        t.caption = "\n".join(f"[{i}] {n}" for i, n in enumerate(notes, 1))
+        t.caption = "\n".join(
+            f"[{i}] {n}" if not n.startswith(("no ", "* ")) else n for i, n in enumerate(notes, 1)
+        )
         t.caption_justify = "left"
     return t
 
@@ -132,23 +165,13 @@ def print_report(
 
 def materials_table(df: pd.DataFrame) -> Table:
     t = Table(box=box.SIMPLE_HEAVY, pad_edge=False)
-    for col in (
-        "Material",
-        "Id",
-        "Band",
-        "Score",
-        "Bottleneck",
-        "Top producer",
-        "HHI",
-        "EU",
-        "EU SR",
-        "Source",
-    ):
-        t.add_column(col, justify="right" if col in ("Score", "HHI", "EU SR") else "left")
+    for col in ("Id", "Band", "Score", "Stage", "Top producer", "HHI", "EU", "EU SR", "Source"):
+        t.add_column(
+            col, justify="right" if col in ("Score", "HHI", "EU SR") else "left", no_wrap=True
+        )
     for r in df.to_dict("records"):
         top = "—" if _nan(r["top_share"]) else f"{r['top_country']} {r['top_share']:.0%}"
         t.add_row(
-            r["name"],
             r["material"],
             band_text(r["risk_band"]),
             num(r["risk_score"], ".2f"),
@@ -157,7 +180,7 @@ def materials_table(df: pd.DataFrame) -> Table:
             num(r["hhi"]),
             eu_flags(r),
             num(r["eu_supply_risk"], ".1f"),
-            "—" if _nan(r["source"]) else f"{r['source']} {r['year']}",
+            source_label(r["source"], r["year"]),
         )
     return t
 
