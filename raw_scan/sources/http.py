@@ -6,6 +6,11 @@ half-written file behind. Transient failures (HTTP 429/500/502/503/504, connecti
 timeouts, truncated bodies) are retried with exponential back-off; everything else fails at once.
 Every failure is a :class:`~raw_scan.errors.FetchError` with a one-line message that starts with
 the source id, says what happened and how to fix it.
+
+When the caller passes no ``backoff`` or ``timeout``, two environment variables set them (tests
+use them to make retries and timeouts fast): ``RAW_SCAN_RETRY_BACKOFF`` (seconds before the first
+retry, doubled each time; default 1.0) and ``RAW_SCAN_HTTP_TIMEOUT`` (read timeout in seconds;
+default 120; the connect timeout is 10 s, or less when the read timeout is smaller).
 """
 
 from __future__ import annotations
@@ -21,12 +26,15 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from raw_scan import __version__
-from raw_scan.errors import FetchError
+from raw_scan.errors import FetchError, UsageError
 
 USER_AGENT = f"raw-scan/{__version__} (+https://github.com/raw-scan/raw-scan)"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 CHUNK_SIZE = 64 * 1024
+DEFAULT_BACKOFF = 1.0
+DEFAULT_READ_TIMEOUT = 120.0
+CONNECT_TIMEOUT = 10.0
 
 
 class _Retryable(Exception):
@@ -40,6 +48,32 @@ class _Retryable(Exception):
 def resolve_url(source_id: str, default: str) -> str:
     """The URL to fetch: ``$RAW_SCAN_<ID>_URL`` if set and non-empty, else ``default``."""
     return os.environ.get(f"RAW_SCAN_{source_id.upper()}_URL", "").strip() or default
+
+
+def _env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also rejects nan
+        raise UsageError(f"{name} must be a number of seconds (0 or more), not {raw!r}")
+    return value
+
+
+def default_backoff() -> float:
+    """Seconds before the first retry: ``$RAW_SCAN_RETRY_BACKOFF`` or 1.0."""
+    return _env_seconds("RAW_SCAN_RETRY_BACKOFF", DEFAULT_BACKOFF)
+
+
+def default_timeout() -> tuple[float, float]:
+    """(connect, read) timeouts: read is ``$RAW_SCAN_HTTP_TIMEOUT`` or 120 s."""
+    read = _env_seconds("RAW_SCAN_HTTP_TIMEOUT", DEFAULT_READ_TIMEOUT)
+    if read == 0:
+        raise UsageError("RAW_SCAN_HTTP_TIMEOUT must be more than 0 seconds")
+    return (min(CONNECT_TIMEOUT, read), read)
 
 
 def looks_like_html(path: Path) -> bool:
@@ -56,9 +90,9 @@ def download(
     *,
     source_id: str,
     filename: str | None = None,
-    timeout: tuple[float, float] = (10, 120),
+    timeout: tuple[float, float] | None = None,
     retries: int = 3,
-    backoff: float = 1.0,
+    backoff: float | None = None,
     progress: bool = True,
     session: requests.Session | None = None,
 ) -> Path:
@@ -66,7 +100,13 @@ def download(
 
     ``retries`` is the number of extra attempts after the first one; the wait before retry
     ``n`` (0-based) is ``backoff * 2**n`` seconds, or the server's Retry-After (at most 60 s).
+    ``backoff`` and ``timeout`` default to ``$RAW_SCAN_RETRY_BACKOFF`` (1.0 s) and
+    (10 s, ``$RAW_SCAN_HTTP_TIMEOUT`` or 120 s).
     """
+    if backoff is None:
+        backoff = default_backoff()
+    if timeout is None:
+        timeout = default_timeout()
     dest_dir = Path(dest_dir)
     target = dest_dir / (filename or _name_from_url(url) or f"{source_id}.download")
     by_hand = f"download the file by hand and use `raw-scan refresh {source_id} --file PATH`"
