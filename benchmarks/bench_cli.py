@@ -32,8 +32,13 @@ def run(args: list[str], runs: int) -> list[float]:
     env = {**os.environ, "COLUMNS": "160"}
     for _ in range(runs):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "raw_scan", *args], check=True, env=env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "raw_scan", *args],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         times.append(time.perf_counter() - t)
     return times
 
@@ -47,10 +52,15 @@ def main() -> None:
         run(argv, 1)  # warm the OS file cache, not Python
         times = run(argv, args.runs)
         target = TARGETS.get(name)
-        verdict = "" if target is None else (
-            f"< {target:.1f} s {'ok' if statistics.median(times) < target else 'MISSED'}")
-        print(f"{name:<38} {statistics.median(times):>7.3f}s {min(times):>7.3f}s "
-              f"{max(times):>7.3f}s  {verdict}")
+        verdict = (
+            ""
+            if target is None
+            else (f"< {target:.1f} s {'ok' if statistics.median(times) < target else 'MISSED'}")
+        )
+        print(
+            f"{name:<38} {statistics.median(times):>7.3f}s {min(times):>7.3f}s "
+            f"{max(times):>7.3f}s  {verdict}"
+        )
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak resident memory of a child process: {peak:.0f} MB")
 

@@ -259,7 +259,8 @@ def refresh(
     except rf.RefreshError as exc:
         for line in exc.failures.values():
             print(f"raw-scan: error: {line}", file=sys.stderr)
-        print("raw-scan: the active datasets were not changed", file=sys.stderr)
+        failed = ", ".join(exc.failures)
+        print(f"raw-scan: the active datasets were not changed ({failed} failed)", file=sys.stderr)
         raise typer.Exit(1) from None
     if not result.refreshed:
         print("nothing to refresh", file=sys.stderr)
@@ -357,7 +358,7 @@ def main(argv: list[str] | None = None) -> None:
         from click import exceptions as click_errors
 
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="raw-scan", standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)  # with standalone_mode=False, click returns typer.Exit's code
     except RawScanError as exc:

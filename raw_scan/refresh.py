@@ -59,10 +59,10 @@ class RefreshResult:
 def _fetch_usgs(staging: Path, progress: bool) -> tuple[Path, str]:
     from raw_scan.sources import http, usgs
 
-    url = http.resolve_url("usgs", "")
-    if not url:
-        url = usgs.resolve_download_url(staging, progress=progress)
-    return http.download(url, staging, source_id="usgs", progress=progress), url
+    url, name = http.resolve_url("usgs", ""), None
+    if not url:  # ScienceBase file URLs end in an item id: keep the file's own name
+        url, name = usgs.resolve_download(staging, progress=progress)
+    return http.download(url, staging, source_id="usgs", filename=name, progress=progress), url
 
 
 def _load_usgs(path: Path) -> tuple[dict[str, pd.DataFrame], str]:

@@ -17,7 +17,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "slow: builds and installs a wheel (runs by default; deselect with -m 'not slow')"
+        "markers", "slow: builds and installs a wheel (runs by default; skip with -m 'not slow')"
     )
 
 

@@ -498,8 +498,9 @@ def _usgs_case(kind: str) -> bytes:
     return {
         "header-only": _lines(USGS / "mcs2024-galli_world.csv")[0],
         "renamed-column": raw.replace(b"Source,Country,", b"Source,Nation,", 1),
-        "text-for-number": raw.replace(b"China,Primary production,600000,600000", b"China,"
-                                       b"Primary production,600000,lots", 1),
+        "text-for-number": raw.replace(
+            b"China,Primary production,600000,600000", b"China,Primary production,600000,lots", 1
+        ),
         "empty": b"",
         "html": HTML,
     }[kind]
@@ -570,8 +571,6 @@ KINDS = ["header-only", "renamed-column", "text-for-number", "empty", "html"]
 
 NO_FILE_NAME = "eu.parse_results messages say 'eu: results:' and never name the file"
 XFAIL = {
-    ("usgs", "text-for-number"): "usgs._value turns unexpected text ('lots') into "
-    "not_available silently instead of raising",
     ("eu-results", "header-only"): "eu.fix_results raises KeyError('supply_risk') on a "
     "header-only file",
     ("eu-results", "renamed-column"): NO_FILE_NAME,

@@ -43,6 +43,17 @@ RESULT_COLUMNS = [
     "end_of_life",
 ]
 SOURCING = {"GS+EU", "GSonly", "EUonly", "EU", ""}
+NUMBER_COLUMNS = (
+    "supply_risk",
+    "economic_importance",
+    "supply_risk_primary",
+    "supply_risk_refined",
+    "si_ei",
+    "si_sr",
+    "import_reliance_primary",
+    "import_reliance_refined",
+    "end_of_life",
+)
 
 
 def _num(value) -> float | None:
@@ -94,6 +105,11 @@ def fix_results(raw: pd.DataFrame) -> pd.DataFrame:
         for c in ("eu_used_supply_primary", "eu_used_supply_refined"):
             if r[c] not in SOURCING:
                 raise DataValidationError(f"eu: results: {name}: unexpected {c} {r[c]!r}")
+        for c in NUMBER_COLUMNS:
+            if r[c] != "" and _num(r[c]) is None:
+                raise DataValidationError(
+                    f"eu: results: {name}: text {r[c]!r} in {c} where a number belongs"
+                )
         ir_p, ir_r, eol = (
             _num(r[c])
             for c in ("import_reliance_primary", "import_reliance_refined", "end_of_life")

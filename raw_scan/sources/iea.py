@@ -129,7 +129,7 @@ def parse(path: Path, *, edition: int | None = None) -> pd.DataFrame:
     )
     if name is None:
         raise DataValidationError(f"iea: {path.name}: no sheet '{SUPPLY_SHEET}' in the workbook")
-    sheet = sheets.parse(name, header=None)
+    sheet = pd.read_excel(sheets, sheet_name=name, header=None)
     if edition is None:
         m = re.search(r"(20\d\d)", path.name)
         edition = int(m.group(1)) if m else 0

@@ -1,13 +1,29 @@
 """USGS Mineral Commodity Summaries (MCS) data releases: world production by country.
 
-Layout read here: the per-commodity ``mcs<year>-<abbr>_world.csv`` files of the 2023 and 2024
-releases (a folder, or a zip of them). Columns ``Source, Country, Type, Prod_<unit>_<year>,
-Prod_<unit>_est_<year>, Prod_notes, Reserves_<unit>, ...``. Quirks handled: the unit and the
-estimate flag live in the column name; ``W`` (withheld), ``NA``, ``XX`` (not applicable),
-``e5000`` (estimate), thousands separators and trailing spaces in values; footnote digits and a
-glued estimate ``e`` in country names (``Japane``); ``World total`` and ``Other countries`` rows;
-several series per file (``Type``). Which series of which file is which material and stage is
-data, in ``usgs_series.csv`` beside this module.
+Three layouts are read; :func:`parse` tells them apart by the file's header, not its name:
+
+* 2023 and 2024 releases: per-commodity ``mcs<year>-<abbr>_world.csv`` files (a folder, or a zip
+  of them). Columns ``Source, Country, Type, Prod_<unit>_<year>, Prod_<unit>_est_<year>,
+  Prod_notes, Reserves_<unit>, ...``. Quirks handled: the unit and the estimate flag live in the
+  column name; ``W`` (withheld), ``NA``, ``XX`` (not applicable), ``e5000`` (estimate), thousands
+  separators and trailing spaces in values; footnote digits and a glued estimate ``e`` in
+  country names (``Japane``); ``World total`` and ``Other countries`` rows; several series per
+  file (``Type``). Which series of which file is which material and stage is data, in
+  ``usgs_series.csv`` beside this module.
+* 2025 release: one wide CSV ``MCS2025_World_Data.csv`` (alone or in a zip), columns ``SOURCE,
+  COMMODITY, COUNTRY, TYPE, UNIT_MEAS, PROD_2023, PROD_EST_ 2024, PROD_NOTES, CAP_..,
+  RESERVES_2024, ...``: note the space in ``PROD_EST_ 2024`` and the trailing spaces in
+  commodity and country names.
+* 2026 release: one long CSV ``MCS2026_Commodities_Data.csv`` (Windows-1252), columns ``MCS
+  chapter, Section, Commodity, Country, Statistics, Statistics_detail, Unit, Year, Value, Notes,
+  Is critical mineral 2025, Other notes``, one row per statistic; world production rows have a
+  ``Section`` starting with "World" and ``Statistics`` "Production"; world totals carry a
+  ``: rounded`` suffix in ``Statistics_detail``.
+
+For the two one-file layouts, which commodity and production type (2025 ``TYPE``, 2026
+``Statistics_detail``) is which material and stage is data, in ``usgs_commodities.csv`` beside
+this module; rows of other commodities or types are skipped, as with the per-file layout.
+Text where a number belongs that is none of the USGS markers is an error, not a gap.
 """
 
 from __future__ import annotations
@@ -37,11 +53,27 @@ META = {
 EDITIONS = {
     2023: {"doi": "10.5066/P9WCYUI6", "url": "https://doi.org/10.5066/P9WCYUI6"},
     2024: {"doi": "10.5066/P144BA54", "url": "https://doi.org/10.5066/P144BA54"},
+    2025: {"doi": "10.5066/P13XCP3R", "url": "https://doi.org/10.5066/P13XCP3R"},
+    2026: {"doi": "10.5066/P1WKQ63T", "url": "https://doi.org/10.5066/P1WKQ63T"},
 }
 
 _FILE = re.compile(r"(?i)mcs(?P<edition>\d{4})-?(?P<abbr>[a-z-]+?)_world\.csv$")
 _PROD_COL = re.compile(r"(?i)^prod_(?:sponge_)?(?P<unit>[a-z]+)_(?P<est>est_)?(?P<year>\d{4})$")
 _WORLD_TYPE = re.compile(r"(?i)^\s*world\s+(total\s+)?")
+_WIDE_PROD_COL = re.compile(r"(?i)^prod_(?P<est>est_)?\s*(?P<year>\d{4})$")
+_LONG_YEAR = re.compile(r"(?i)^(?P<year>\d{4})(?:[\s_-]*(?P<est>e|est|estimated?))?$")
+_ROUNDED = re.compile(r"(?i)\s*[,:]?\s*rounded$")
+_EDITION = re.compile(r"(?i)mcs\s*(\d{4})")
+_NOT_AVAILABLE = ("", "NA", "—", "–", "-", "--")
+_BOUND = re.compile(r"^[<>]\s*\d")
+# Units as the one-file layouts spell them -> the short units of the per-commodity files
+UNITS = {
+    "metric tons": "t",
+    "thousand metric tons": "kt",
+    "million metric tons": "mt",
+    "kilograms": "kg",
+    "million cubic meters": "mcm",
+}
 
 
 @lru_cache(maxsize=1)
@@ -50,22 +82,62 @@ def series_table() -> pd.DataFrame:
     return pd.read_csv(path, dtype=str)
 
 
-def _value(raw: str, est_column: bool, est_name: bool) -> tuple[float | None, str]:
+@lru_cache(maxsize=1)
+def commodity_table() -> pd.DataFrame:
+    """Rules for the 2025 and 2026 one-file layouts: commodity and type -> material, stage."""
+    return pd.read_csv(Path(__file__).with_name("usgs_commodities.csv"), dtype=str)
+
+
+@lru_cache(maxsize=4096)
+def commodity_rule(commodity: str, detail: str):
+    """The rule for a commodity name and production type, or None (not a raw-scan series).
+
+    Names are compared lower-case with spaces normalised; a world total's ``: rounded`` suffix
+    is ignored, so the world row lands in the same series as its countries."""
+    name = " ".join(str(commodity).lower().split())
+    kind = _ROUNDED.sub("", " ".join(str(detail).lower().split()))
+    for rule in commodity_table().itertuples():
+        if re.fullmatch(rule.commodity_regex, name) and re.search(rule.detail_regex, kind):
+            return rule
+    return None
+
+
+def _value(raw: str, est_column: bool, est_name: bool, where: str = "") -> tuple[float | None, str]:
     text = (raw or "").strip().replace(",", "")
-    if text in ("", "NA", "—", "-", "--"):
+    if text in _NOT_AVAILABLE:
         return None, "not_available"
     if text.upper() == "W":
         return None, "withheld"
     if text.upper() == "XX" or text.lower().startswith("included with"):
         return None, "not_applicable"
+    # '<100', 'Less than ½ unit.': a bound, not a figure
+    if _BOUND.match(text) or text.lower().startswith("less than"):
+        return None, "not_available"
     est = est_column or est_name
     if text[:1].lower() == "e" and text[1:].replace(".", "", 1).isdigit():
         text, est = text[1:], True
     try:
         value = float(text)
     except ValueError:
-        return None, "not_available"
+        raise DataValidationError(
+            f"usgs: {where}: text {raw.strip()!r} where a number belongs"
+        ) from None
     return value, "estimated" if est else "reported"
+
+
+def _row_kind(name: str, filename: str) -> tuple[str, str]:
+    """('country'|'world'|'other', ISO3 or '') for a country cell."""
+    if is_aggregate(name):
+        return ("world" if name.strip().lower().startswith("world") else "other"), ""
+    code = to_iso3(name)
+    if code is None:
+        raise DataValidationError(f"usgs: {filename}: unknown country name {name!r}")
+    return "country", code
+
+
+def _unit(text: str) -> str:
+    key = " ".join(str(text).lower().split())
+    return UNITS.get(key, key)
 
 
 def parse_world_csv(text: str, filename: str) -> pd.DataFrame:
@@ -113,6 +185,7 @@ def parse_world_csv(text: str, filename: str) -> pd.DataFrame:
                 row[i] if i < len(row) else "",
                 bool(m["est"]),
                 kind == "country" and estimate_marker(name),
+                where=f"{filename}: {name.strip()}, {header[i].strip()}",
             )
             records.append(
                 {
@@ -132,6 +205,180 @@ def parse_world_csv(text: str, filename: str) -> pd.DataFrame:
     if not records:
         return empty_production()
     return pd.DataFrame.from_records(records, columns=PRODUCTION_COLUMNS)
+
+
+def _records_frame(records: list[dict]) -> pd.DataFrame:
+    if not records:
+        return empty_production()
+    return pd.DataFrame.from_records(records, columns=PRODUCTION_COLUMNS)
+
+
+def _header_index(header: list[str]) -> dict[str, int]:
+    """Lower-case, space-normalised column name -> position (first occurrence wins)."""
+    out: dict[str, int] = {}
+    for i, col in enumerate(header):
+        out.setdefault(" ".join(col.replace("\ufeff", "").split()).lower(), i)
+    return out
+
+
+def _need(index: dict[str, int], columns: tuple[str, ...], filename: str, layout: str) -> None:
+    missing = [c for c in columns if c.lower() not in index]
+    if missing:
+        raise DataValidationError(
+            f"usgs: {filename}: missing columns {', '.join(missing)} of the {layout} layout"
+        )
+
+
+def _cell(row: list[str], i: int | None) -> str:
+    return row[i] if i is not None and i < len(row) else ""
+
+
+def _edition(filename: str, fallback: int) -> int:
+    m = _EDITION.search(Path(filename).name)
+    return int(m.group(1)) if m else fallback
+
+
+LONG_COLUMNS = (
+    "Section",
+    "Commodity",
+    "Country",
+    "Statistics",
+    "Statistics_detail",
+    "Year",
+    "Value",
+)
+WIDE_COLUMNS = ("COMMODITY", "COUNTRY", "TYPE")
+
+
+def parse_commodities_csv(text: str, filename: str) -> pd.DataFrame:
+    """Parse the long MCS 2026 ``MCS<year>_Commodities_Data.csv`` into tidy production rows.
+
+    Kept: rows whose ``Section`` starts with "World", whose ``Statistics`` is "Production" and
+    whose commodity and ``Statistics_detail`` have a rule in ``usgs_commodities.csv``. A year
+    like ``2025_estimated``, ``Notes`` starting "Estimated.", a detail saying "estimated" or a
+    value ``e5000`` marks an estimate."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    index = _header_index(next(reader, []))
+    _need(index, LONG_COLUMNS, filename, "MCS Commodities_Data (long)")
+    col = {c: index[c.lower()] for c in LONG_COLUMNS}
+    i_unit, i_notes = index.get("unit"), index.get("notes")
+    records = []
+    for n, row in enumerate(reader, start=2):
+        if not _cell(row, col["Section"]).strip().lower().startswith("world"):
+            continue
+        if _cell(row, col["Statistics"]).strip().lower() != "production":
+            continue
+        detail = _cell(row, col["Statistics_detail"])
+        rule = commodity_rule(_cell(row, col["Commodity"]), detail)
+        if rule is None:
+            continue
+        name = _cell(row, col["Country"])
+        if not name.strip():
+            continue
+        year_text = _cell(row, col["Year"]).strip()
+        m = _LONG_YEAR.match(year_text)
+        if not m:
+            raise DataValidationError(
+                f"usgs: {filename}: line {n}: year {year_text!r} is not a year"
+            )
+        kind, code = _row_kind(name, filename)
+        notes = _cell(row, i_notes).strip().lower()  # 'Estimated.', 'Reported.', ...
+        quantity, status = _value(
+            _cell(row, col["Value"]),
+            bool(m["est"]) or notes.startswith("estimated") or "estimated" in detail.lower(),
+            kind == "country" and estimate_marker(name),
+            where=f"{filename}: line {n} ({name.strip()}, {year_text})",
+        )
+        records.append(
+            {
+                "material": rule.material,
+                "stage": rule.stage,
+                "country": code,
+                "country_name": " ".join(name.replace("\xa0", " ").split()),
+                "row_kind": kind,
+                "year": int(m["year"]),
+                "quantity": quantity,
+                "unit": _unit(_cell(row, i_unit)),
+                "basis": rule.basis,
+                "value_status": status,
+                "source": "",
+            }
+        )
+    df = _records_frame(records)
+    if not df.empty:
+        df["source"] = f"usgs-mcs-{_edition(filename, int(df['year'].max()) + 1)}"
+    return df
+
+
+def parse_world_data_csv(text: str, filename: str) -> pd.DataFrame:
+    """Parse the wide MCS 2025 ``MCS<year>_World_Data.csv`` into tidy production rows.
+
+    Production columns are ``PROD_<year>`` and ``PROD_EST_<year>`` (the release spells the
+    second ``PROD_EST_ 2024``, with a space); names are stripped of their trailing spaces."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = next(reader, [])
+    index = _header_index(header)
+    _need(index, WIDE_COLUMNS, filename, "MCS World_Data (wide)")
+    prod_cols = [(i, _WIDE_PROD_COL.match(c.strip())) for i, c in enumerate(header)]
+    prod_cols = [(i, m) for i, m in prod_cols if m]
+    if not prod_cols:
+        raise DataValidationError(
+            f"usgs: {filename}: no 'PROD_<year>' or 'PROD_EST_<year>' columns in the header"
+        )
+    i_com, i_cty, i_type = (index[c.lower()] for c in WIDE_COLUMNS)
+    i_unit, i_source = index.get("unit_meas"), index.get("source")
+    records, edition = [], None
+    for n, row in enumerate(reader, start=2):
+        rule = commodity_rule(_cell(row, i_com), _cell(row, i_type))
+        name = _cell(row, i_cty)
+        if rule is None or not name.strip():
+            continue
+        if edition is None:
+            m = _EDITION.search(_cell(row, i_source))
+            edition = int(m.group(1)) if m else None
+        kind, code = _row_kind(name, filename)
+        for i, m in prod_cols:
+            quantity, status = _value(
+                _cell(row, i),
+                bool(m["est"]),
+                kind == "country" and estimate_marker(name),
+                where=f"{filename}: line {n} ({name.strip()}, {header[i].strip()})",
+            )
+            records.append(
+                {
+                    "material": rule.material,
+                    "stage": rule.stage,
+                    "country": code,
+                    "country_name": " ".join(name.replace("\xa0", " ").split()),
+                    "row_kind": kind,
+                    "year": int(m["year"]),
+                    "quantity": quantity,
+                    "unit": _unit(_cell(row, i_unit)),
+                    "basis": rule.basis,
+                    "value_status": status,
+                    "source": "",
+                }
+            )
+    df = _records_frame(records)
+    if not df.empty:
+        edition = edition or _edition(filename, int(df["year"].max()) + 1)
+        df["source"] = f"usgs-mcs-{edition}"
+    return df
+
+
+def sniff(text: str) -> str | None:
+    """Which layout a CSV text has, from its header: 'long', 'wide', 'world' or None."""
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff")[:65536])), [])
+    cols = set(_header_index(header))
+    if "statistics_detail" in cols or "mcs chapter" in cols:
+        return "long"
+    if "commodity" in cols and (
+        "unit_meas" in cols or any(_WIDE_PROD_COL.match(c.strip()) for c in header)
+    ):
+        return "wide"
+    if len(header) >= 3 and header[1].strip() == "Country":
+        return "world"
+    return None
 
 
 def _read_text(raw: bytes, name: str) -> str:
@@ -160,16 +407,65 @@ def iter_world_files(path: Path):
         )
 
 
+def _one_file(path: Path) -> tuple[str, str] | None:
+    """(name, text) when ``path`` holds one data CSV (the 2025 and 2026 layouts), alone or in a
+    zip; None for a folder or a zip of per-commodity ``*_world.csv`` files."""
+    if path.is_dir():
+        return None
+    if not zipfile.is_zipfile(path):
+        return path.name, _read_text(path.read_bytes(), path.name)
+    with zipfile.ZipFile(path) as zf:
+        names = [i.filename for i in zf.infolist() if not i.is_dir()]
+        if any(n.lower().endswith("_world.csv") for n in names):
+            return None
+        csvs = [n for n in names if n.lower().endswith(".csv")]
+        data = [n for n in csvs if re.search(r"(?i)_data\.csv$", n)] or csvs
+        if not data:
+            raise DataValidationError(
+                f"usgs: {path.name}: no MCS data CSV ('*_world.csv', 'MCS<year>_World_Data.csv' "
+                "or 'MCS<year>_Commodities_Data.csv') in the zip"
+            )
+        return Path(data[0]).name, _read_text(zf.read(data[0]), data[0])
+
+
 def parse(path: Path) -> pd.DataFrame:
-    """Parse a folder or zip of MCS world files into one validated tidy production table."""
-    frames = [parse_world_csv(text, name) for name, text in iter_world_files(path)]
-    frames = [f for f in frames if not f.empty]
-    if not frames:
+    """Parse an MCS data release into one validated tidy production table.
+
+    ``path`` is a folder or zip of ``*_world.csv`` files (2023, 2024), the wide
+    ``MCS<year>_World_Data.csv`` (2025) or the long ``MCS<year>_Commodities_Data.csv`` (2026),
+    each alone or in a zip; the layout is recognised by the header."""
+    path = Path(path)
+    one = _one_file(path)
+    if one is None:
+        frames = [parse_world_csv(text, name) for name, text in iter_world_files(path)]
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            raise DataValidationError(
+                f"usgs: {path.name}: no MCS '*_world.csv' file with a known commodity was found"
+            )
+        df = pd.concat(frames, ignore_index=True)
+        return validate_production(df, source="usgs", file=path.name)
+    name, text = one
+    layout = sniff(text)
+    parsers = {
+        "long": parse_commodities_csv,
+        "wide": parse_world_data_csv,
+        "world": parse_world_csv,
+    }
+    if layout is None:
+        head = next(csv.reader(io.StringIO(text.lstrip("\ufeff")[:4096])), [])
         raise DataValidationError(
-            f"usgs: {Path(path).name}: no MCS '*_world.csv' file with a known commodity was found"
+            f"usgs: {name}: not an MCS data file: expected the header of "
+            "MCS<year>_Commodities_Data.csv (MCS chapter, Section, Commodity, ...), of "
+            "MCS<year>_World_Data.csv (SOURCE, COMMODITY, COUNTRY, TYPE, PROD_...) or of a "
+            f"'*_world.csv' file (Source, Country, Type, ...); found {head[:4]}"
         )
-    df = pd.concat(frames, ignore_index=True)
-    return validate_production(df, source="usgs", file=Path(path).name)
+    df = parsers[layout](text, name)
+    if df.empty:
+        raise DataValidationError(
+            f"usgs: {name}: no world production rows of a known commodity were found"
+        )
+    return validate_production(df, source="usgs", file=name)
 
 
 # ------------------------------------------------------------------ fetch
@@ -217,11 +513,22 @@ def pick_release(listing: dict) -> dict:
 
 
 def pick_file(item: dict) -> str:
-    files = [f for f in item.get("files", []) + item.get("attachments", []) if f.get("name")]
+    """Download URL of the release's world-production data file."""
+    return pick_data_file(item)[0]
+
+
+def pick_data_file(item: dict) -> tuple[str, str]:
+    """(download URL, file name) of the release's world-production data file, best first."""
+    files = [
+        f
+        for f in item.get("files", []) + item.get("attachments", [])
+        if isinstance(f, dict) and f.get("name")
+    ]
     for pattern in FILE_PATTERNS:
         for f in files:
-            if re.search(pattern, f["name"], re.IGNORECASE):
-                return f.get("downloadUri") or f.get("url")
+            url = f.get("downloadUri") or f.get("url")
+            if url and re.search(pattern, f["name"], re.IGNORECASE):
+                return url, Path(str(f["name"]).replace("\\", "/")).name
     names = ", ".join(f["name"] for f in files[:5]) or "none"
     raise DataValidationError(
         f"usgs: no world-production data file in release "
@@ -229,11 +536,23 @@ def pick_file(item: dict) -> str:
     )
 
 
-def resolve_download_url(
-    staging: Path, *, progress: bool = False, releases_url: str = RELEASES_URL
-) -> str:
-    """URL of the newest release's world-production file, from the ScienceBase JSON."""
-    listing = _json(releases_url, staging, "releases.json", progress)
+def resolve_download(
+    staging: Path, *, progress: bool = False, releases_url: str | None = None
+) -> tuple[str, str]:
+    """(URL, file name) of the newest release's world-production file, from the ScienceBase
+    JSON. ``RELEASES_URL`` and ``ITEM_URL`` are read at call time."""
+    listing = _json(releases_url or RELEASES_URL, staging, "releases.json", progress)
+    if not isinstance(listing, dict):
+        raise DataValidationError("usgs: the ScienceBase release listing is not a JSON object")
     release = pick_release(listing)
     item = _json(ITEM_URL.format(id=release["id"]), staging, "release.json", progress)
-    return pick_file(item)
+    if not isinstance(item, dict):
+        raise DataValidationError("usgs: the ScienceBase release item is not a JSON object")
+    return pick_data_file(item)
+
+
+def resolve_download_url(
+    staging: Path, *, progress: bool = False, releases_url: str | None = None
+) -> str:
+    """URL of the newest release's world-production file, from the ScienceBase JSON."""
+    return resolve_download(staging, progress=progress, releases_url=releases_url)[0]

@@ -185,9 +185,11 @@ def find_workbook_link(html: str, base_url: str) -> str:
     return urljoin(base_url, m.group(1).replace(" ", "%20"))
 
 
-def discover_url(staging: Path, *, progress: bool = False, landing_url: str = LANDING_URL) -> str:
+def discover_url(staging: Path, *, progress: bool = False, landing_url: str | None = None) -> str:
+    """The workbook URL from the landing page (``LANDING_URL``, read at call time)."""
     from raw_scan.sources import http
 
+    landing_url = landing_url or LANDING_URL
     page = http.download(
         landing_url, staging, source_id="wmd", filename="landing.html", progress=progress
     )
