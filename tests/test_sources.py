@@ -569,28 +569,11 @@ LOADERS = {
 }
 KINDS = ["header-only", "renamed-column", "text-for-number", "empty", "html"]
 
-NO_FILE_NAME = "eu.parse_results messages say 'eu: results:' and never name the file"
-XFAIL = {
-    ("eu-results", "header-only"): "eu.fix_results raises KeyError('supply_risk') on a "
-    "header-only file",
-    ("eu-results", "renamed-column"): NO_FILE_NAME,
-    ("eu-results", "text-for-number"): NO_FILE_NAME,
-    ("eu-results", "empty"): "eu.parse_results lets pandas EmptyDataError escape",
-    ("eu-results", "html"): "eu.parse_results lets pandas ParserError escape",
-    ("eu-crma", "empty"): "eu.parse_crma lets pandas EmptyDataError escape",
-    ("eu-crma", "html"): "eu.parse_crma lets pandas ParserError escape",
-    ("wmd-long", "empty"): "wmd.parse_long lets pandas EmptyDataError escape",
-    ("wmd-long", "html"): "wmd.parse_long lets pandas ParserError escape",
-}
-
 
 def _cases():
     for loader in LOADERS:
         for kind in KINDS:
-            marks = []
-            if (loader, kind) in XFAIL:
-                marks = [pytest.mark.xfail(reason=XFAIL[(loader, kind)], strict=True)]
-            yield pytest.param(loader, kind, marks=marks, id=f"{loader}-{kind}")
+            yield pytest.param(loader, kind, id=f"{loader}-{kind}")
 
 
 @pytest.mark.parametrize(("loader", "kind"), list(_cases()))
@@ -630,11 +613,6 @@ def test_bad_workbook_is_one_clear_line(tmp_path, loader, content):
     assert message.startswith(f"{loader.split('-')[0]}: {path.name}: not an Excel workbook")
 
 
-@pytest.mark.xfail(
-    reason="a header-only MCS file among good ones is skipped without a word: its commodity "
-    "silently disappears from the snapshot",
-    strict=True,
-)
 def test_usgs_header_only_file_among_good_ones_is_an_error(tmp_path):
     folder = tmp_path / "world"
     shutil.copytree(USGS, folder)

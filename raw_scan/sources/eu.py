@@ -61,11 +61,23 @@ def _num(value) -> float | None:
     return None if pd.isna(v) else float(v)
 
 
-def fix_results(raw: pd.DataFrame) -> pd.DataFrame:
+def read_csv(path: Path) -> pd.DataFrame:
+    """Read an EU CSV as text cells; a file that is not CSV is one clear error."""
+    path = Path(path)
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        detail = " ".join(str(exc).split())[:120]
+        raise DataValidationError(f"eu: {path.name}: not a readable CSV file ({detail})") from None
+
+
+def fix_results(raw: pd.DataFrame, file: str = "results") -> pd.DataFrame:
     """Apply the documented fixes to the transcribed results; one row per material."""
     missing = [c for c in RESULT_COLUMNS if c not in raw.columns]
     if missing:
-        raise DataValidationError(f"eu: results: missing columns {', '.join(missing)}")
+        raise DataValidationError(f"eu: {file}: missing columns {', '.join(missing)}")
+    if raw.empty:
+        raise DataValidationError(f"eu: {file}: no material rows (only a header)")
     raw = raw.fillna("").astype(str).map(str.strip)
     out, seen = [], set()
     for r in raw.to_dict("records"):
@@ -104,11 +116,11 @@ def fix_results(raw: pd.DataFrame) -> pd.DataFrame:
             )
         for c in ("eu_used_supply_primary", "eu_used_supply_refined"):
             if r[c] not in SOURCING:
-                raise DataValidationError(f"eu: results: {name}: unexpected {c} {r[c]!r}")
+                raise DataValidationError(f"eu: {file}: {name}: unexpected {c} {r[c]!r}")
         for c in NUMBER_COLUMNS:
             if r[c] != "" and _num(r[c]) is None:
                 raise DataValidationError(
-                    f"eu: results: {name}: text {r[c]!r} in {c} where a number belongs"
+                    f"eu: {file}: {name}: text {r[c]!r} in {c} where a number belongs"
                 )
         ir_p, ir_r, eol = (
             _num(r[c])
@@ -137,25 +149,25 @@ def fix_results(raw: pd.DataFrame) -> pd.DataFrame:
     for c in ("supply_risk", "economic_importance"):
         if df[c].isna().any():
             raise DataValidationError(
-                f"eu: results: {c} missing for {df.loc[df[c].isna(), 'eu_name'].tolist()[:3]}"
+                f"eu: {file}: {c} missing for {df.loc[df[c].isna(), 'eu_name'].tolist()[:3]}"
             )
     for c in ("import_reliance_mining", "import_reliance_refining", "eol_rir"):
         bad = df[c].notna() & ~df[c].between(0, 1)
         if bad.any():
             raise DataValidationError(
-                f"eu: results: {c} outside 0-100 % for {df.loc[bad, 'eu_name'].tolist()[:3]}"
+                f"eu: {file}: {c} outside 0-100 % for {df.loc[bad, 'eu_name'].tolist()[:3]}"
             )
     df["critical_2023"] = (df["supply_risk"] >= 1.0) & (df["economic_importance"] >= 2.8)
     return df
 
 
 def parse_results(path: Path) -> pd.DataFrame:
-    return fix_results(pd.read_csv(path, dtype=str, keep_default_na=False))
+    return fix_results(read_csv(path), file=Path(path).name)
 
 
 def parse_crma(path: Path) -> pd.DataFrame:
     """The CRMA annex lists: annex, point, material_en, strategic, critical."""
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw = read_csv(path)
     need = ["annex", "point", "material_en", "strategic_annex_I", "critical_annex_II"]
     if any(c not in raw.columns for c in need):
         raise DataValidationError(f"eu: {Path(path).name}: expected columns {need}")

