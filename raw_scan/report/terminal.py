@@ -319,6 +319,7 @@ def print_changes(console: Console, changes: pd.DataFrame | None) -> None:
         line.append_text(band_text(r["risk_band_old"]))
         line.append(" → ")
         line.append_text(band_text(r["risk_band_new"]))
-        if r["source_old"] != r["source_new"]:
-            line.append(f"; source {r['source_old'] or '—'} → {r['source_new'] or '—'}")
+        old_src, new_src = (("—" if _nan(r[k]) else r[k]) for k in ("source_old", "source_new"))
+        if old_src != new_src:
+            line.append(f"; source {old_src} → {new_src}")
         console.print(line, overflow="fold")

@@ -54,7 +54,7 @@ def concentration(shares: pd.Series, total: float) -> Concentration:
     top = positive.sort_values(ascending=False, kind="mergesort")
     return Concentration(
         world_total=total,
-        coverage=float(positive.sum()),
+        coverage=min(float(positive.sum()), 1.0),  # shares can sum to 1 + 2e-16
         hhi=hhi(positive.values),
         top_country=str(top.index[0]),
         top_share=float(top.iloc[0]),
