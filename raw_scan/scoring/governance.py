@@ -30,8 +30,8 @@ def scaled_wgi(governance: pd.DataFrame, year: int) -> pd.Series:
 
 def weighted(shares: pd.Series, wgi: pd.Series) -> tuple[float, float, float]:
     """(hhi_wgi, supplier_wgi, share of supply with a WGI value)."""
-    known = shares[shares.index.isin(wgi.index) & (shares > 0)]
-    if known.empty:
+    known = [(s, float(wgi[c])) for c, s in shares.items() if s > 0 and c in wgi.index]
+    if not known:
         return float("nan"), float("nan"), 0.0
-    w = wgi.reindex(known.index)
-    return (float((known**2 * w).sum()), float((known * w).sum() / known.sum()), float(known.sum()))
+    covered = sum(s for s, _ in known)
+    return (sum(s * s * w for s, w in known), sum(s * w for s, w in known) / covered, covered)
