@@ -61,10 +61,11 @@ def test_wheel_ships_the_datasets_and_runs(tmp_path, private_data_dir):
             [str(python), "-c", "import sysconfig;print(sysconfig.get_paths()['purelib'])"]
         ).stdout.strip()
     )
-    here = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    (purelib / "_test_parent_env.pth").write_text("\n".join(sorted(here)) + "\n")
+    # install first: with the parent env visible, pip would see raw-scan there and skip it
     installed = _run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheels[0])])
     assert installed.returncode == 0, installed.stderr
+    here = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (purelib / "_test_parent_env.pth").write_text("\n".join(sorted(here)) + "\n")
 
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
