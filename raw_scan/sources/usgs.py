@@ -188,19 +188,17 @@ def parse_world_csv(text: str, filename: str) -> pd.DataFrame:
                 where=f"{filename}: {name.strip()}, {header[i].strip()}",
             )
             records.append(
-                {
-                    "material": rule.material,
-                    "stage": rule.stage,
-                    "country": code or "",
-                    "country_name": " ".join(name.replace("\xa0", " ").split()),
-                    "row_kind": kind,
-                    "year": int(m["year"]),
-                    "quantity": quantity,
-                    "unit": m["unit"].lower(),
-                    "basis": rule.basis,
-                    "value_status": status,
-                    "source": f"usgs-mcs-{edition}",
-                }
+                _record(
+                    rule,
+                    name,
+                    kind,
+                    code or "",
+                    int(m["year"]),
+                    quantity,
+                    m["unit"].lower(),
+                    status,
+                    f"usgs-mcs-{edition}",
+                )
             )
     if not records:
         # a known commodity whose file has no matching row: the file is truncated or its
@@ -210,6 +208,23 @@ def parse_world_csv(text: str, filename: str) -> pd.DataFrame:
             f"({', '.join(rules['type_regex'])})"
         )
     return pd.DataFrame.from_records(records, columns=PRODUCTION_COLUMNS)
+
+
+def _record(rule, name, kind, country, year, quantity, unit, status, source) -> dict:
+    """One tidy production row (see ``raw_scan.sources.tidy``)."""
+    return {
+        "material": rule.material,
+        "stage": rule.stage,
+        "country": country,
+        "country_name": " ".join(name.replace("\xa0", " ").split()),
+        "row_kind": kind,
+        "year": year,
+        "quantity": quantity,
+        "unit": unit,
+        "basis": rule.basis,
+        "value_status": status,
+        "source": source,
+    }
 
 
 def _records_frame(records: list[dict]) -> pd.DataFrame:
@@ -295,19 +310,17 @@ def parse_commodities_csv(text: str, filename: str) -> pd.DataFrame:
             where=f"{filename}: line {n} ({name.strip()}, {year_text})",
         )
         records.append(
-            {
-                "material": rule.material,
-                "stage": rule.stage,
-                "country": code,
-                "country_name": " ".join(name.replace("\xa0", " ").split()),
-                "row_kind": kind,
-                "year": int(m["year"]),
-                "quantity": quantity,
-                "unit": _unit(_cell(row, i_unit)),
-                "basis": rule.basis,
-                "value_status": status,
-                "source": "",
-            }
+            _record(
+                rule,
+                name,
+                kind,
+                code,
+                int(m["year"]),
+                quantity,
+                _unit(_cell(row, i_unit)),
+                status,
+                "",
+            )
         )
     df = _records_frame(records)
     if not df.empty:
@@ -350,19 +363,17 @@ def parse_world_data_csv(text: str, filename: str) -> pd.DataFrame:
                 where=f"{filename}: line {n} ({name.strip()}, {header[i].strip()})",
             )
             records.append(
-                {
-                    "material": rule.material,
-                    "stage": rule.stage,
-                    "country": code,
-                    "country_name": " ".join(name.replace("\xa0", " ").split()),
-                    "row_kind": kind,
-                    "year": int(m["year"]),
-                    "quantity": quantity,
-                    "unit": _unit(_cell(row, i_unit)),
-                    "basis": rule.basis,
-                    "value_status": status,
-                    "source": "",
-                }
+                _record(
+                    rule,
+                    name,
+                    kind,
+                    code,
+                    int(m["year"]),
+                    quantity,
+                    _unit(_cell(row, i_unit)),
+                    status,
+                    "",
+                )
             )
     df = _records_frame(records)
     if not df.empty:
