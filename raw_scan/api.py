@@ -285,7 +285,6 @@ def summarise(report: pd.DataFrame) -> list[TechnologySummary]:
             .groupby("material")["_o"]
             .max()
         )
-        inv = {v: k for k, v in composite.BAND_ORDER.items()}
         by_band = {
             b: int((per_material == composite.BAND_ORDER[b]).sum())
             for b in (*reversed(composite.BANDS), composite.NO_DATA)
@@ -313,7 +312,6 @@ def summarise(report: pd.DataFrame) -> list[TechnologySummary]:
                 ],
             )
         )
-        del inv
     return out
 
 
@@ -383,13 +381,13 @@ def sources_used(df: pd.DataFrame) -> list[dict]:
 
 def datasets_table() -> pd.DataFrame:
     """One row per dataset of the active snapshot, from its manifest."""
-    from raw_scan.refresh import _age_days
+    from raw_scan.manifest import age_days
 
     man = store.manifest()
     rows = []
     for dataset, d in man.get("datasets", {}).items():
         stamp = d.get("retrieved_at") or man.get("built_at")
-        age = _age_days(stamp)
+        age = age_days(stamp)
         rows.append(
             {
                 "dataset": dataset,

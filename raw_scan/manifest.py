@@ -99,6 +99,14 @@ def now_utc() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def age_days(stamp: str | None) -> float | None:
+    """Days since an ISO 8601 UTC stamp ('2026-11-29T01:41:51Z'), or None."""
+    if not stamp:
+        return None
+    t = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return (datetime.now(UTC) - t).total_seconds() / 86400
+
+
 def table_entry(
     table: str,
     path: Path,

@@ -157,13 +157,6 @@ ADAPTERS: dict[str, tuple[Callable, Callable]] = {
 
 
 # ------------------------------------------------------------------ the refresh
-def _age_days(stamp: str | None) -> float | None:
-    if not stamp:
-        return None
-    t = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    return (datetime.now(UTC) - t).total_seconds() / 86400
-
-
 def _lock_timeout() -> float:
     try:
         return float(os.environ.get("RAW_SCAN_LOCK_TIMEOUT", "120"))
@@ -226,7 +219,7 @@ def _refresh_locked(root, ids, file, max_age_days, progress, log) -> RefreshResu
     result = RefreshResult()
     todo = []
     for sid in ids:
-        age = _age_days((state.get(sid) or {}).get("retrieved_at"))
+        age = mf.age_days((state.get(sid) or {}).get("retrieved_at"))
         if max_age_days is not None and file is None and age is not None and age < max_age_days:
             result.skipped[sid] = (
                 f"{sid}: refreshed {age:.1f} days ago, skipped (--max-age {max_age_days:g})"
