@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -81,15 +82,19 @@ def _write(text: str, output: Path | None) -> None:
     print(f"wrote {output}", file=sys.stderr)
 
 
-def _console(output: Path | None):
+@contextmanager
+def _console(output: Path | None = None):
+    """A rich console to the terminal, or to a plain-text buffer written to --output at exit."""
     from rich.console import Console
 
     if output is None:
-        return Console(), None
+        yield Console()
+        return
     import io
 
     buf = io.StringIO()
-    return Console(file=buf, width=160, force_terminal=False, color_system=None), buf
+    yield Console(file=buf, width=160, force_terminal=False, color_system=None)
+    _write(buf.getvalue(), output)
 
 
 @app.command()
@@ -109,13 +114,11 @@ def technologies(format: FormatOpt = Format.table, output: OutputOpt = None) -> 
         return _write(export.to_json(export.records(df, cols)), output)
     from rich.table import Table
 
-    console, buf = _console(output)
-    t = Table("Id", "Name", "Materials", "Scope")
-    for r in df.to_dict("records"):
-        t.add_row(r["id"], r["name"], str(r["materials"]), r["scope"])
-    console.print(t)
-    if buf is not None:
-        _write(buf.getvalue(), output)
+    with _console(output) as console:
+        t = Table("Id", "Name", "Materials", "Scope")
+        for r in df.to_dict("records"):
+            t.add_row(r["id"], r["name"], str(r["materials"]), r["scope"])
+        console.print(t)
 
 
 @app.command()
@@ -133,11 +136,9 @@ def materials(format: FormatOpt = Format.table, output: OutputOpt = None) -> Non
         return _write(export.to_csv(df, cols), output)
     if format is Format.json:
         return _write(export.to_json(export.records(df, cols)), output)
-    console, buf = _console(output)
-    console.print(terminal.materials_table(df))
-    console.print(terminal.sources_footer(api.sources_used(df)))
-    if buf is not None:
-        _write(buf.getvalue(), output)
+    with _console(output) as console:
+        console.print(terminal.materials_table(df))
+        console.print(terminal.sources_footer(api.sources_used(df)))
 
 
 @app.command()
@@ -177,10 +178,8 @@ def report(
         return _write(export.to_json(payload), output)
     mats = store.load("materials").set_index("id")["name"].to_dict()
     techs = store.load("technologies").set_index("id")["name"].to_dict()
-    console, buf = _console(output)
-    terminal.print_report(console, df, summaries, mats, techs, api.sources_used(df))
-    if buf is not None:
-        _write(buf.getvalue(), output)
+    with _console(output) as console:
+        terminal.print_report(console, df, summaries, mats, techs, api.sources_used(df))
 
 
 @app.command()
@@ -212,10 +211,8 @@ def material(
             "sources": sources,
         }
         return _write(export.to_json(payload), output)
-    console, buf = _console(output)
-    terminal.material_card(console, card, sources)
-    if buf is not None:
-        _write(buf.getvalue(), output)
+    with _console(output) as console:
+        terminal.material_card(console, card, sources)
 
 
 class Every(StrEnum):
@@ -271,7 +268,8 @@ def refresh(
     )
     from raw_scan.report import terminal
 
-    terminal.print_changes(_console(None)[0], result.changes)
+    with _console() as console:
+        terminal.print_changes(console, result.changes)
 
 
 @app.command()
@@ -304,9 +302,9 @@ def datasets(
         return _write(export.to_csv(df), None)
     from raw_scan.report import terminal
 
-    console = _console(None)[0]
-    console.print(terminal.datasets_table(df))
-    console.print(f"snapshot: {store.active_dir()}", style="dim")
+    with _console() as console:
+        console.print(terminal.datasets_table(df))
+        console.print(f"snapshot: {store.active_dir()}", style="dim")
 
 
 @schedule_app.command("install")
