@@ -101,17 +101,25 @@ def _load_wmd(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
     return {"production": df}, str(df["source"].iloc[0])
 
 
-def _fetch_iea(staging: Path, progress: bool) -> tuple[Path, str]:
-    from raw_scan.sources import http, iea
+def _fetch_by_url_only(sid: str, why: str, staging: Path, progress: bool) -> tuple[Path, str]:
+    """Sources without a public default download: only RAW_SCAN_<ID>_URL, else say why."""
+    from raw_scan.sources import http
 
-    url = http.resolve_url("iea", "")
+    url = http.resolve_url(sid, "")
     if not url:
-        raise RawScanError(
-            f"iea: the IEA Critical Minerals Dataset needs a free IEA account and has no public "
-            f"download URL; download the workbook by hand from {iea.META['homepage']} and run "
-            "`raw-scan refresh iea --file PATH` (or set RAW_SCAN_IEA_URL)"
-        )
-    return http.download(url, staging, source_id="iea", progress=progress), url
+        raise RawScanError(f"{sid}: {why}")
+    return http.download(url, staging, source_id=sid, progress=progress), url
+
+
+def _fetch_iea(staging: Path, progress: bool) -> tuple[Path, str]:
+    from raw_scan.sources import iea
+
+    why = (
+        "the IEA Critical Minerals Dataset needs a free IEA account and has no public "
+        f"download URL; download the workbook by hand from {iea.META['homepage']} and run "
+        "`raw-scan refresh iea --file PATH` (or set RAW_SCAN_IEA_URL)"
+    )
+    return _fetch_by_url_only("iea", why, staging, progress)
 
 
 def _load_iea(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
@@ -122,16 +130,12 @@ def _load_iea(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
 
 
 def _fetch_eu(staging: Path, progress: bool) -> tuple[Path, str]:
-    from raw_scan.sources import http
-
-    url = http.resolve_url("eu", "")
-    if not url:
-        raise RawScanError(
-            "eu: the EU lists ship with raw-scan and change by regulation; re-import them with "
-            "`raw-scan refresh eu --file PATH` (a CSV in the layout of the CRMA annex list or "
-            "of the 2023 results table)"
-        )
-    return http.download(url, staging, source_id="eu", progress=progress), url
+    why = (
+        "the EU lists ship with raw-scan and change by regulation; re-import them with "
+        "`raw-scan refresh eu --file PATH` (a CSV in the layout of the CRMA annex list or "
+        "of the 2023 results table)"
+    )
+    return _fetch_by_url_only("eu", why, staging, progress)
 
 
 def _load_eu(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
