@@ -7,6 +7,7 @@ running the tests may have refreshed.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,29 @@ def private_data_dir(tmp_path_factory, monkeypatch):
     data_dir = tmp_path_factory.mktemp("raw-scan-data")
     monkeypatch.setenv("RAW_SCAN_DATA_DIR", str(data_dir))
     return data_dir
+
+
+FAKE_CRONTAB = """#!/bin/sh
+# A stand-in for crontab(1): -l prints the stored table, - replaces it from stdin.
+table="$(dirname "$0")/crontab.txt"
+case "$1" in
+  -l) if [ -f "$table" ]; then cat "$table"; else echo "no crontab for tester" >&2; exit 1; fi ;;
+  -) cat > "$table" ;;
+  *) echo "fake crontab: bad usage" >&2; exit 2 ;;
+esac
+"""
+USER_LINE = "*/5 * * * * /usr/bin/backup --quiet  # the user's own job\n"
+
+
+@pytest.fixture
+def crontab(tmp_path, monkeypatch):
+    """A fake crontab (RAW_SCAN_CRONTAB_CMD) whose table file, returned, is pre-seeded with an
+    unrelated line of the user's; the real user's crontab is never touched."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    script = bindir / "crontab"
+    script.write_text(FAKE_CRONTAB)
+    monkeypatch.setenv("RAW_SCAN_CRONTAB_CMD", shlex.join(["sh", str(script)]))
+    table = bindir / "crontab.txt"
+    table.write_text(USER_LINE)
+    return table

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import USER_LINE
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
@@ -833,24 +834,10 @@ def test_a_held_lock_gives_the_lock_error(env, monkeypatch):
 
 
 # ------------------------------------------------------------------------- schedule
-FAKE_CRONTAB = """#!/bin/sh
-table="$(dirname "$0")/crontab.txt"
-case "$1" in
-  -l) if [ -f "$table" ]; then cat "$table"; else echo "no crontab for tester" >&2; exit 1; fi ;;
-  -) cat > "$table" ;;
-  *) echo "fake crontab: bad usage" >&2; exit 2 ;;
-esac
-"""
-USER_LINE = "*/5 * * * * /usr/bin/backup --quiet  # the user's own job\n"
 
 
-def test_schedule_install_show_remove_with_a_fake_crontab(env, tmp_path, monkeypatch):
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    (bindir / "crontab").write_text(FAKE_CRONTAB)
-    table = bindir / "crontab.txt"
-    table.write_text(USER_LINE)
-    monkeypatch.setenv("RAW_SCAN_CRONTAB_CMD", shlex.join(["sh", str(bindir / "crontab")]))
+def test_schedule_install_show_remove_with_a_fake_crontab(env, crontab, tmp_path, monkeypatch):
+    table = crontab
     monkeypatch.setenv("RAW_SCAN_SYSTEMCTL_CMD", str(tmp_path / "no-systemctl"))  # never systemd
     monkeypatch.delenv("RAW_SCAN_SYSTEMD_DIR", raising=False)
 

@@ -10,20 +10,10 @@ import shlex
 import sys
 
 import pytest
+from conftest import USER_LINE
 
 from raw_scan import schedule
 from raw_scan.errors import RawScanError, UsageError
-
-FAKE_CRONTAB = """#!/bin/sh
-# A stand-in for crontab(1): -l prints the stored table, - replaces it from stdin.
-table="$(dirname "$0")/crontab.txt"
-case "$1" in
-  -l) if [ -f "$table" ]; then cat "$table"; else echo "no crontab for tester" >&2; exit 1; fi ;;
-  -) cat > "$table" ;;
-  *) echo "fake crontab: bad usage" >&2; exit 2 ;;
-esac
-"""
-USER_LINE = "*/5 * * * * /usr/bin/backup --quiet  # the user's own job\n"
 
 
 @pytest.fixture(autouse=True)
@@ -32,19 +22,6 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("RAW_SCAN_SYSTEMD_DIR", str(tmp_path / "units"))
     monkeypatch.setenv("RAW_SCAN_SYSTEMCTL_CMD", "true")
     monkeypatch.setenv("RAW_SCAN_CRONTAB_CMD", "false")  # replaced by the `crontab` fixture
-
-
-@pytest.fixture
-def crontab(tmp_path, monkeypatch):
-    """The fake crontab's table file, pre-seeded with an unrelated line of the user's."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    script = bindir / "crontab"
-    script.write_text(FAKE_CRONTAB)
-    monkeypatch.setenv("RAW_SCAN_CRONTAB_CMD", shlex.join(["sh", str(script)]))
-    table = bindir / "crontab.txt"
-    table.write_text(USER_LINE)
-    return table
 
 
 def test_crontab_install_show_remove(crontab, tmp_path):
