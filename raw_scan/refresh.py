@@ -377,8 +377,8 @@ def changes(old_dir: Path, new_dir: Path, hhi_step: float = 100.0) -> pd.DataFra
     from raw_scan import api
 
     cols = ["material", "stage", "top_country", "top_share", "hhi", "risk_band", "source", "year"]
-    old = api.stage_table(old_dir)[cols]
-    new = api.stage_table(new_dir)[cols]
+    old = api.stage_table(store.Snapshot(old_dir))[cols]
+    new = api.stage_table(store.Snapshot(new_dir))[cols]
     both = old.merge(new, on=["material", "stage"], suffixes=("_old", "_new"))
     hhi_move = (both["hhi_new"] - both["hhi_old"]).abs()
     changed = (

@@ -9,12 +9,21 @@ Layout of the data directory (``RAW_SCAN_DATA_DIR``, default from platformdirs):
 The active snapshot is the one ``active.json`` names, or the bundled one when there is none.
 A refresh writes a whole new snapshot folder, then switches ``active.json`` with ``os.replace``;
 the previous snapshot is kept, so a failure never leaves a half-written table in use.
+
+One snapshot per command: :func:`current` returns a :class:`Snapshot` that every table of a
+command is read from. Inside :func:`pinned` (the command line wraps every command in it) the
+active snapshot is resolved once, on first use, and kept for the rest of the command, so a
+refresh switching ``active.json`` half-way through a report cannot mix two snapshots.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -73,7 +82,7 @@ def active_dir() -> Path:
 
 
 def manifest(folder: Path | None = None) -> dict:
-    folder = folder or active_dir()
+    folder = folder or current().folder
     path = folder / "manifest.json"
     if not path.exists():
         raise RawScanError(
@@ -99,11 +108,69 @@ def _load(folder: str, name: str):
     )
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """One snapshot folder: its tables and manifest. Cheap to create; tables load lazily and
+    are cached per folder (do not modify a loaded table in place)."""
+
+    folder: Path
+
+    def load(self, name: str):
+        if name not in TABLES:
+            raise ValueError(name)
+        return _load(str(self.folder), name)
+
+    @property
+    def manifest(self) -> dict:
+        return manifest(self.folder)
+
+    @property
+    def key(self) -> str:
+        """A string that identifies the snapshot (for caches keyed by snapshot)."""
+        return str(self.folder)
+
+
+# The snapshot pinned for the command in progress: None outside pinned(); a one-element list
+# inside it, empty until the first current() resolves the active snapshot.
+_PIN: contextvars.ContextVar[list | None] = contextvars.ContextVar("raw_scan_pin", default=None)
+
+
+def current() -> Snapshot:
+    """The snapshot to read from: the one pinned for this command, else the active one now."""
+    slot = _PIN.get()
+    if slot is None:
+        return Snapshot(active_dir())
+    if not slot:
+        slot.append(Snapshot(active_dir()))
+    return slot[0]
+
+
+def pin(snapshot: Snapshot | None = None) -> contextvars.Token:
+    """From now on (until :func:`unpin`), :func:`current` resolves the active snapshot once
+    and keeps it; returns the token to give to :func:`unpin`."""
+    return _PIN.set([snapshot] if snapshot is not None else [])
+
+
+def unpin(token: contextvars.Token) -> None:
+    _PIN.reset(token)
+
+
+@contextmanager
+def pinned(snapshot: Snapshot | None = None) -> Iterator[None]:
+    """Within this block, :func:`current` resolves the active snapshot once and keeps it."""
+    token = pin(snapshot)
+    try:
+        yield
+    finally:
+        unpin(token)
+
+
 def load(name: str, folder: Path | None = None):
-    """A table of the active snapshot as a DataFrame (cached; do not modify it in place)."""
-    if name not in TABLES:
-        raise ValueError(name)
-    return _load(str(folder or active_dir()), name)
+    """A table of the given folder, or of the current snapshot, as a DataFrame (cached; do not
+    modify it in place)."""
+    if folder is not None:
+        return Snapshot(Path(folder)).load(name)
+    return current().load(name)
 
 
 def clear_cache() -> None:

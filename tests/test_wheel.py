@@ -47,7 +47,7 @@ def test_wheel_ships_the_datasets_and_runs(tmp_path, private_data_dir):
         names = set(zf.namelist())
     for table in ("manifest.json", "production.csv", "governance.csv", "technologies.csv"):
         assert f"raw_scan/_datasets/{table}" in names
-    assert "raw_scan/cli.py" in names and not any(n.startswith("tests/") for n in names)
+    assert "raw_scan/cli/__init__.py" in names and not any(n.startswith("tests/") for n in names)
 
     venv = tmp_path / "venv"
     made = _run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])

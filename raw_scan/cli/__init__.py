@@ -1,0 +1,58 @@
+"""The raw-scan command line: one short function per command over ``raw_scan.api``.
+
+Commands live in one module per group (``report``: what the snapshot says; ``data``: refresh,
+datasets, schedule); each registers itself on the shared ``app`` of ``_common``. ``main`` turns
+every error raised on purpose into one line on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from raw_scan.cli import data, report  # noqa: F401  (registers the commands)
+from raw_scan.cli._common import app
+from raw_scan.errors import RawScanError
+
+__all__ = ["app", "main"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: one line on stderr and an exit code for any bad input."""
+    try:  # typer >= 0.20 vendors click; older releases use click itself
+        from typer._click import exceptions as click_errors
+    except ImportError:
+        from click import exceptions as click_errors
+
+    try:
+        code = app(args=argv, prog_name="raw-scan", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)  # with standalone_mode=False, click returns typer.Exit's code
+    except RawScanError as exc:
+        print(f"raw-scan: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("raw-scan: aborted", file=sys.stderr)
+        sys.exit(130)
+    except getattr(click_errors, "NoArgsIsHelpError", ()) as exc:
+        print(exc.format_message(), file=sys.stderr)
+        sys.exit(2)
+    except click_errors.UsageError as exc:
+        where = (
+            f"raw-scan {exc.ctx.command_path.split(' ', 1)[1]}"
+            if exc.ctx and " " in exc.ctx.command_path
+            else "raw-scan"
+        )
+        print(f"raw-scan: error: {exc.format_message()} (see '{where} --help')", file=sys.stderr)
+        sys.exit(2)
+    except click_errors.ClickException as exc:
+        print(f"raw-scan: error: {exc.format_message()}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("raw-scan: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

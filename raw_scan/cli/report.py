@@ -1,0 +1,128 @@
+"""Commands that read the snapshot: technologies, materials, report, material."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
+from raw_scan.errors import UsageError
+
+
+@app.command()
+def technologies(format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+    """List the technologies: ids (use them with 'report'), names, number of materials.
+
+    Example: raw-scan technologies
+    """
+    from raw_scan import api
+    from raw_scan.report import export
+
+    df = api.technologies()
+    cols = ["id", "name", "materials", "scope"]
+    if format is Format.csv:
+        return write(export.to_csv(df, cols), output)
+    if format is Format.json:
+        return write(export.to_json(export.records(df, cols)), output)
+    from rich.table import Table
+
+    with console(output) as con:
+        t = Table("Id", "Name", "Materials", "Scope")
+        for r in df.to_dict("records"):
+            t.add_row(r["id"], r["name"], str(r["materials"]), r["scope"])
+        con.print(t)
+
+
+@app.command()
+def materials(format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+    """List every material with its risk band at its bottleneck stage, worst first.
+
+    Example: raw-scan materials --format csv --output materials.csv
+    """
+    from raw_scan import api
+    from raw_scan.report import export, terminal
+
+    df = api.materials_table()
+    cols = ["material", "name", *[c for c in api.MATERIAL_COLUMNS if c != "material"]]
+    if format is Format.csv:
+        return write(export.to_csv(df, cols), output)
+    if format is Format.json:
+        return write(export.to_json(export.records(df, cols)), output)
+    with console(output) as con:
+        con.print(terminal.materials_table(df))
+        con.print(terminal.sources_footer(api.sources_used(df)))
+
+
+@app.command()
+def report(
+    technology: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Technology ids or names, e.g. li-ion-batteries heat-pumps.", show_default=False
+        ),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Report on every technology.")] = False,
+    format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """Risk report per technology: every material and stage, its band and its drivers.
+
+    Example: raw-scan report li-ion-batteries --format csv --output li-ion.csv
+    """
+    from raw_scan import api, store
+    from raw_scan.report import export, terminal
+
+    if all_ and technology:
+        raise UsageError("give technology names or --all, not both")
+    if not all_ and not technology:
+        raise UsageError("name at least one technology (see 'raw-scan technologies') or use --all")
+    names = list(store.load("technologies")["id"]) if all_ else list(technology)
+    df = api.technology_report(names)
+    if format is Format.csv:
+        return write(export.to_csv(df, api.REPORT_COLUMNS), output)
+    summaries = api.summarise(df)
+    if format is Format.json:
+        payload = {
+            "records": export.records(df, api.REPORT_COLUMNS),
+            "summary": [vars(s) for s in summaries],
+            "sources": api.sources_used(df),
+        }
+        return write(export.to_json(payload), output)
+    mats = store.load("materials").set_index("id")["name"].to_dict()
+    techs = store.load("technologies").set_index("id")["name"].to_dict()
+    with console(output) as con:
+        terminal.print_report(con, df, summaries, mats, techs, api.sources_used(df))
+
+
+@app.command()
+def material(
+    name: Annotated[str, typer.Argument(help="Material id, name or alias, e.g. gallium, REE.")],
+    format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """Risk card of one material: producers by country and stage, indicators, EU status.
+
+    Example: raw-scan material gallium
+    """
+    from raw_scan import api
+    from raw_scan.report import export, terminal
+
+    card = api.material_card(name)
+    sources = api.sources_used(card.stages)
+    if format is Format.csv:
+        return write(export.to_csv(card.stages, api.MATERIAL_COLUMNS), output)
+    if format is Format.json:
+        payload = {
+            "material": card.material,
+            "name": card.name,
+            "stages": export.records(card.stages, api.MATERIAL_COLUMNS),
+            "producers": {s: export.records(p) for s, p in card.producers.items()},
+            "eu_assessment": {k: export._cell(v) for k, v in card.eu.items()},
+            "crma": card.crma,
+            "technologies": card.technologies,
+            "sources": sources,
+        }
+        return write(export.to_json(payload), output)
+    with console(output) as con:
+        terminal.material_card(con, card, sources)
