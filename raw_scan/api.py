@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from raw_scan import scenario as scenario_mod
 from raw_scan import store
 from raw_scan.assess import STAGES, StageResult, assess
 from raw_scan.names import resolve_material, resolve_technology, split
+from raw_scan.scenario import Scenario
 from raw_scan.scoring import composite
 from raw_scan.store import Snapshot
 
@@ -38,6 +40,12 @@ __all__ = [
     "material_card",
     "sources_used",
     "datasets_table",
+    "Scenario",
+    "ScenarioResult",
+    "SCENARIO_COLUMNS",
+    "scenario",
+    "grid",
+    "trend",
 ]
 # Long-format columns, in this order, for CSV and JSON.
 REPORT_COLUMNS = [
@@ -265,3 +273,87 @@ def datasets_table(snap: Snapshot | None = None) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- scenarios, grid, trend
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    technologies: pd.DataFrame  # one row per technology, ranked (scenario.TECHNOLOGY_COLUMNS)
+    materials: pd.DataFrame  # one row per material x stage (SCENARIO_COLUMNS), worst loss first
+
+
+SCENARIO_COLUMNS = [*scenario_mod.IMPACT_COLUMNS, "technologies"]
+
+
+def scenario(
+    without: list[str],
+    stage: str = "both",
+    fraction: float = 1.0,
+    technologies: list[str] | None = None,
+    snap: Snapshot | None = None,
+) -> ScenarioResult:
+    """Remove the output of the countries ``without`` (ISO3 codes or names), or a fraction of
+    it, at one stage or both; the losses per material x stage and per technology (every
+    technology when ``technologies`` is None)."""
+    snap = _snap(snap)
+    sc = Scenario(scenario_mod.resolve_countries(without, snap), stage, fraction)
+    ids = _technology_ids(technologies, snap)
+    links = snap.load("technology_materials")
+    links = links[links["technology"].isin(ids)]
+    used = links.groupby("material", sort=False)["technology"].agg(
+        lambda t: "|".join(sorted(set(t), key=ids.index))
+    )
+    impact = scenario_mod.impacts(sc, list(used.index), snap)
+    impact["technologies"] = impact["material"].map(used)
+    return ScenarioResult(sc, scenario_mod.by_technology(impact, ids, snap), impact)
+
+
+def _technology_ids(names: list[str] | None, snap: Snapshot) -> list[str]:
+    if not names:
+        return list(snap.load("technologies")["id"])
+    return list(dict.fromkeys(resolve_technology(n, snap) for n in names))
+
+
+GRID_FIXED = [
+    "material",
+    "name",
+    "stage",
+    "year",
+    "risk_band",
+    "risk_score",
+    "top_country",
+    "top_share",
+]
+
+
+def grid(technologies: list[str] | None = None, snap: Snapshot | None = None) -> pd.DataFrame:
+    """Technology x material matrix: one row per material used by any of the technologies
+    (every technology when None), its band at its bottleneck stage, and one column per
+    technology id holding that band where the technology uses the material (else missing).
+    Worst materials first."""
+    snap = _snap(snap)
+    ids = _technology_ids(technologies, snap)
+    links = snap.load("technology_materials")
+    links = links[links["technology"].isin(ids)]
+    mats = materials_table(snap)
+    mats = mats[mats["material"].isin(set(links["material"]))].copy()
+    mats["_o"] = mats["risk_band"].map(composite.BAND_ORDER)
+    mats = mats.sort_values(
+        ["_o", "risk_score", "material"], ascending=[False, False, True], na_position="last"
+    )
+    out = mats[GRID_FIXED].reset_index(drop=True)
+    out.loc[out["risk_score"].isna(), "stage"] = None
+    pairs = set(zip(links["technology"], links["material"], strict=True))
+    cells = list(zip(out["material"], out["risk_band"], strict=True))
+    for t in ids:
+        out[t] = [band if (t, m) in pairs else None for m, band in cells]
+    return out
+
+
+def trend(material: str, stage: str = "both", snap: Snapshot | None = None) -> pd.DataFrame:
+    """Concentration per year, stage and source family for one material (``trend.COLUMNS``)."""
+    from raw_scan import trend as trend_mod
+
+    stages = STAGES if stage == "both" else (stage,)
+    return trend_mod.trend(material, stages, _snap(snap))

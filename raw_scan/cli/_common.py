@@ -40,6 +40,12 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
 ]
+PlotOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--plot", help="Also draw a chart into this .png or .svg file (needs raw-scan[plot])."
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -98,3 +104,10 @@ def console(output: Path | None = None):
     buf = io.StringIO()
     yield Console(file=buf, width=160, force_terminal=False, color_system=None)
     write(buf.getvalue(), output)
+
+
+def names_of(table: str) -> dict[str, str]:
+    """id -> name of the technologies or materials table of the command's snapshot."""
+    from raw_scan import store
+
+    return store.load(table).set_index("id")["name"].to_dict()

@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
+from raw_scan.cli._common import (
+    Format,
+    FormatOpt,
+    OutputOpt,
+    PlotOpt,
+    app,
+    console,
+    names_of,
+    write,
+)
 from raw_scan.errors import UsageError
 
 
@@ -65,20 +74,27 @@ def report(
     all_: Annotated[bool, typer.Option("--all", help="Report on every technology.")] = False,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
+    plot: PlotOpt = None,
 ) -> None:
     """Risk report per technology: every material and stage, its band and its drivers.
 
     Example: raw-scan report li-ion-batteries --format csv --output li-ion.csv
     """
     from raw_scan import api, store
-    from raw_scan.report import export, terminal
+    from raw_scan.report import export, plots, terminal
 
     if all_ and technology:
         raise UsageError("give technology names or --all, not both")
     if not all_ and not technology:
         raise UsageError("name at least one technology (see 'raw-scan technologies') or use --all")
+    if plot:
+        plots.check(plot)
     names = list(store.load("technologies")["id"]) if all_ else list(technology)
     df = api.technology_report(names)
+    if plot:
+        plots.technology_chart(
+            df, names_of("technologies"), names_of("materials"), api.sources_used(df), plot
+        )
     if format is Format.csv:
         return write(export.to_csv(df, api.REPORT_COLUMNS), output)
     summaries = api.summarise(df)
@@ -100,16 +116,21 @@ def material(
     name: Annotated[str, typer.Argument(help="Material id, name or alias, e.g. gallium, REE.")],
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
+    plot: PlotOpt = None,
 ) -> None:
     """Risk card of one material: producers by country and stage, indicators, EU status.
 
     Example: raw-scan material gallium
     """
     from raw_scan import api
-    from raw_scan.report import export, terminal
+    from raw_scan.report import export, plots, terminal
 
+    if plot:
+        plots.check(plot)
     card = api.material_card(name)
     sources = api.sources_used(card.stages)
+    if plot:
+        plots.material_chart(card, sources, plot)
     if format is Format.csv:
         return write(export.to_csv(card.stages, api.MATERIAL_COLUMNS), output)
     if format is Format.json:

@@ -1,0 +1,125 @@
+"""Terminal view of a disruption scenario: technologies ranked by their worst loss, then the
+material x stage rows that lose supply, with the indicators before -> after."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from raw_scan.report.grid_view import sources_line
+from raw_scan.report.terminal import _nan, band_text, num, pct
+
+NOTE = (
+    "Lost = share of world supply lost. Band = the composite risk indication "
+    "(docs/methodology.md). HHI, top producer and band after describe the supply "
+    "that remains (its concentration and governance), not the shortage: a band can fall when "
+    "the dominant producer is removed. Static model: no substitution, stocks, new supply or "
+    "trade re-routing (docs/scenarios.md)."
+)
+
+
+def technologies_table(techs: pd.DataFrame, names: dict[str, str]) -> Table:
+    t = Table(
+        title="Technologies, worst loss first",
+        title_justify="left",
+        box=box.SIMPLE_HEAVY,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+    t.add_column("#", justify="right", no_wrap=True)
+    t.add_column("Technology", no_wrap=True)
+    t.add_column("Hit", justify="right", no_wrap=True)
+    t.add_column("Worst loss", no_wrap=True)
+    t.add_column("Lost", justify="right", no_wrap=True)
+    t.add_column("Bands worse", justify="right", no_wrap=True)
+    for r in techs.to_dict("records"):
+        worst = (
+            "—"
+            if r["worst_material"] is None
+            else f"{names.get(r['worst_material'], r['worst_material'])} ({r['worst_stage']})"
+        )
+        t.add_row(
+            str(r["rank"]),
+            r["technology"],
+            f"{r['materials_hit']}/{r['materials']}",
+            worst,
+            pct(r["worst_loss"]),
+            str(r["bands_worse"]),
+        )
+    return t
+
+
+def _arrow(before: str, after: str) -> str:
+    return f"{before}→{after}"
+
+
+def materials_table(impact: pd.DataFrame, names: dict[str, str]) -> Table:
+    hit = impact[impact["loss"].fillna(0) > 0]
+    t = Table(
+        title="Materials and stages that lose supply, worst first",
+        title_justify="left",
+        box=box.SIMPLE_HEAVY,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+    t.add_column("Material", min_width=8)
+    t.add_column("Stage", no_wrap=True)
+    t.add_column("Lost", justify="right", no_wrap=True)
+    t.add_column("Top producer", no_wrap=True)
+    t.add_column("HHI", no_wrap=True)
+    t.add_column("Band")
+    for r in hit.to_dict("records"):
+        top_b = f"{r['top_country_before']} {r['top_share_before']:.0%}"
+        top_a = (
+            "undefined"
+            if _nan(r["top_share_after"])
+            else f"{r['top_country_after']} {r['top_share_after']:.0%}"
+        )
+        hhi_a = "undefined" if _nan(r["hhi_after"]) else num(r["hhi_after"])
+        band = band_text(r["risk_band_before"])
+        band.append(" → ")
+        band.append_text(band_text(r["risk_band_after"]))
+        t.add_row(
+            names.get(r["material"], r["material"]),
+            r["stage"],
+            pct(r["loss"]),
+            _arrow(top_b, top_a),
+            _arrow(num(r["hhi_before"]), hhi_a),
+            band,
+        )
+    notes = []
+    untouched = impact[(impact["loss"].fillna(-1) == 0)]
+    if len(untouched):
+        notes.append(
+            f"{len(untouched)} material x stage rows lose nothing "
+            f"(no output of {', '.join(result_without(impact))} there)"
+        )
+    missing = impact[impact["loss"].isna()]
+    none_at_all = sorted(
+        set(missing["material"]) - set(impact.loc[impact["loss"].notna(), "material"])
+    )
+    if len(missing):
+        notes.append(
+            f"{len(missing)} material x stage rows have no production series in the snapshot"
+            + (f"; no data at all for: {', '.join(none_at_all)}" if none_at_all else "")
+        )
+    if notes:
+        t.caption = "\n".join(notes)
+        t.caption_justify = "left"
+    return t
+
+
+def result_without(impact: pd.DataFrame) -> list[str]:
+    return str(impact["without"].iloc[0]).split("|") if len(impact) else []
+
+
+def print_scenario(console: Console, result, names, sources) -> None:
+    sc = result.scenario
+    console.print(Text(f"Scenario: {sc.describe()}", style="bold"))
+    console.print(technologies_table(result.technologies, names))
+    console.print(materials_table(result.materials, names))
+    console.print(Text(NOTE, style="dim"))
+    console.print(sources_line(sources))

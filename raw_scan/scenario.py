@@ -1,0 +1,280 @@
+"""What if a country stops supplying? Disruption scenarios over the per-stage shares.
+
+A scenario removes the output of one or more countries (all of it, or a fraction), at the
+mining stage, the refining stage or both. For every material and stage it uses the same series
+as the report (``raw_scan.assess``: producer shares of the world total, the world total itself)
+and computes:
+
+* ``removed_share`` = the removed countries' share of world supply before the disruption;
+* ``loss`` = fraction x removed_share: the share of world supply lost (0..1);
+* the shares after: each remaining country keeps its output, so its share of the smaller world
+  total is s_c / (1 - loss); a removed country keeps (1 - fraction) of its output;
+* from them, as in the report: HHI, top producer, supplier governance, composite score, band.
+
+When the whole world supply is lost (the only producer removed), there is no supply left to be
+concentrated: HHI and top producer are undefined (missing), and the band after is
+``no supply``. The model is static: no substitution, no stocks, no new producers, no trade
+re-routing; see docs/scenarios.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from raw_scan import store
+from raw_scan.assess import STAGES, StageResult, assess, isnan
+from raw_scan.errors import UsageError
+from raw_scan.scoring import composite, concentration, governance
+
+MODES = ("mining", "refining", "both")
+NO_SUPPLY = "no supply"
+# Losses below this are rounding noise, not a hit.
+EPS = 1e-12
+
+IMPACT_COLUMNS = [
+    "material",
+    "stage",
+    "year",
+    "source",
+    "data_material",
+    "without",
+    "fraction",
+    "removed_share",
+    "loss",
+    "top_country_before",
+    "top_share_before",
+    "top_country_after",
+    "top_share_after",
+    "hhi_before",
+    "hhi_after",
+    "supplier_wgi_before",
+    "supplier_wgi_after",
+    "risk_score_before",
+    "risk_score_after",
+    "risk_band_before",
+    "risk_band_after",
+    "band_change",
+    "note",
+]
+TECHNOLOGY_COLUMNS = [
+    "rank",
+    "technology",
+    "name",
+    "materials",
+    "materials_hit",
+    "worst_material",
+    "worst_stage",
+    "worst_loss",
+    "bands_worse",
+    "hit",
+]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Countries (ISO3) whose output is removed, at which stage, and which fraction of it."""
+
+    without: tuple[str, ...]
+    stage: str = "both"
+    fraction: float = 1.0
+
+    def __post_init__(self):
+        if self.stage not in MODES:
+            raise UsageError(f"unknown stage {self.stage!r}; use one of: {', '.join(MODES)}")
+        if not (0.0 <= self.fraction <= 1.0) or math.isnan(self.fraction):
+            raise UsageError(
+                f"--fraction must lie between 0 and 1 (0.5 = half of the output), "
+                f"not {self.fraction}"
+            )
+        if not self.without:
+            raise UsageError("name at least one country to remove, e.g. --without CHN")
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return STAGES if self.stage == "both" else (self.stage,)
+
+    def describe(self) -> str:
+        part = "all" if self.fraction == 1 else f"{self.fraction:.0%}"
+        where = "mining and refining" if self.stage == "both" else self.stage
+        return f"without {', '.join(self.without)} ({part} of their output), {where}"
+
+
+def disrupt(shares: pd.Series, without, fraction: float) -> tuple[pd.Series, float, float]:
+    """(shares after, removed_share, loss) for producer shares of a world total.
+
+    ``shares`` are fractions of the world total (they may sum to less than 1 when part of the
+    world supply is not attributed to countries; that part stays in the total). Shares after are
+    fractions of the world total after the loss; all zero when everything is lost."""
+    removed = float(sum(float(s) for c, s in shares.items() if c in without and s > 0))
+    loss = min(max(fraction * removed, 0.0), 1.0)
+    if fraction == 0 or removed == 0:
+        return shares.copy(), removed, 0.0
+    keep = pd.Series(
+        [1.0 - fraction if c in without else 1.0 for c in shares.index], index=shares.index
+    )
+    remaining = 1.0 - loss
+    if remaining <= EPS:
+        return shares * 0.0, removed, 1.0
+    return shares * keep / remaining, removed, loss
+
+
+# ----------------------------------------------------------------- country codes
+def resolve_countries(codes: list[str], snap: store.Snapshot | None = None) -> tuple[str, ...]:
+    """ISO 3166 alpha-3 codes (or country names) -> upper-case ISO3 codes, in order, unique.
+
+    An unknown code is a usage error naming the closest codes of the producers in the
+    snapshot."""
+    from raw_scan.countries import is_iso3, to_iso3
+
+    snap = snap or store.current()
+    out = []
+    for raw in codes:
+        text = str(raw).strip()
+        code = text.upper()
+        if not (len(code) == 3 and code.isalpha() and is_iso3(code)):
+            code = to_iso3(text) if len(text) > 3 else None
+        if code is None:
+            close = _closest(text, snap)
+            hint = f"; did you mean: {close}?" if close else ""
+            raise UsageError(
+                f"unknown country code {raw!r}{hint} "
+                "(use ISO 3166 alpha-3 codes, e.g. CHN, COD, IDN)"
+            )
+        out.append(code)
+    return tuple(dict.fromkeys(out))
+
+
+def _closest(text: str, snap: store.Snapshot) -> str:
+    prod = snap.load("production")
+    names = prod.loc[prod["row_kind"] == "country", ["country", "country_name"]].drop_duplicates()
+    keys: dict[str, str] = {}
+    for code, name in names.itertuples(index=False):
+        keys.setdefault(code.lower(), code)
+        keys.setdefault(str(name).lower(), code)
+    close = difflib.get_close_matches(text.lower(), list(keys), n=6, cutoff=0.4)
+    hits = list(dict.fromkeys(keys[c] for c in close))[:3]
+    return ", ".join(hits)
+
+
+# ----------------------------------------------------------------- per material x stage
+def impacts(
+    scenario: Scenario, materials: list[str] | None = None, snap: store.Snapshot | None = None
+) -> pd.DataFrame:
+    """One row per material x stage of the scenario (``IMPACT_COLUMNS``), worst loss first."""
+    snap = snap or store.current()
+    table, details = assess(snap)
+    table = table[table["stage"].isin(scenario.stages)]
+    if materials is not None:
+        table = table[table["material"].isin(materials)]
+    gov = snap.load("governance")
+    wgi_by_year: dict[int, pd.Series] = {}
+    without = set(scenario.without)
+    rows = []
+    for before in table.to_dict("records"):
+        res: StageResult = details[(before["material"], before["stage"])]
+        row = {
+            "material": before["material"],
+            "stage": before["stage"],
+            "year": before["year"],
+            "source": before["source"],
+            "data_material": before["data_material"],
+            "without": "|".join(scenario.without),
+            "fraction": scenario.fraction,
+            "top_country_before": before["top_country"],
+            "top_share_before": before["top_share"],
+            "hhi_before": before["hhi"],
+            "supplier_wgi_before": before["supplier_wgi"],
+            "risk_score_before": before["risk_score"],
+            "risk_band_before": before["risk_band"],
+        }
+        if res.conc is None:
+            rows.append({**row, "note": f"no {before['stage']} production data in the snapshot"})
+            continue
+        after, removed, loss = disrupt(res.shares, without, scenario.fraction)
+        conc = concentration.concentration(after, res.conc.world_total * (1.0 - loss))
+        if res.year not in wgi_by_year:
+            wgi_by_year[res.year] = governance.scaled_wgi(gov, res.year)
+        _, wgi_after, _ = governance.weighted(after, wgi_by_year[res.year])
+        eol = before["eol_rir"]
+        score = composite.score(conc.hhi, wgi_after, None if isnan(eol) else eol)
+        band = NO_SUPPLY if loss >= 1.0 - EPS else composite.band(score)
+        note = ""
+        if loss >= 1.0 - EPS:
+            note = "all supply lost: HHI and top producer undefined"
+        elif conc.top_country is None:
+            note = "the remaining supply is not attributed to countries: HHI undefined"
+        rows.append(
+            {
+                **row,
+                "removed_share": removed,
+                "loss": loss,
+                "top_country_after": conc.top_country,
+                "top_share_after": conc.top_share,
+                "hhi_after": conc.hhi,
+                "supplier_wgi_after": wgi_after,
+                "risk_score_after": score,
+                "risk_band_after": band,
+                "band_change": _change(before["risk_band"], band),
+                "note": note,
+            }
+        )
+    out = pd.DataFrame(rows, columns=IMPACT_COLUMNS)
+    out["year"] = out["year"].astype("Int64")
+    out = out.assign(_l=out["loss"].fillna(-1)).sort_values(
+        ["_l", "material", "stage"], ascending=[False, True, True], kind="mergesort"
+    )
+    return out.drop(columns="_l").reset_index(drop=True)
+
+
+def _change(before: str, after: str) -> str:
+    """'worse', 'better', 'same', or '' when a side has no data."""
+    if composite.NO_DATA in (before, after):
+        return ""
+    order = {**composite.BAND_ORDER, NO_SUPPLY: len(composite.BAND_ORDER)}
+    if order[after] > order[before]:
+        return "worse"
+    return "better" if order[after] < order[before] else "same"
+
+
+# ----------------------------------------------------------------- per technology
+def by_technology(
+    impact: pd.DataFrame, technologies: list[str], snap: store.Snapshot | None = None
+) -> pd.DataFrame:
+    """Per technology: materials hit, the worst loss and where; ranked, worst first."""
+    snap = snap or store.current()
+    links = snap.load("technology_materials")
+    names = snap.load("technologies").set_index("id")["name"]
+    rows = []
+    for tech in technologies:
+        mats = list(dict.fromkeys(links.loc[links["technology"] == tech, "material"]))
+        rows_t = impact[impact["material"].isin(mats)]
+        hit = rows_t[rows_t["loss"].fillna(0) > EPS]
+        worst = hit.sort_values(["loss", "material"], ascending=[False, True]).head(1)
+        w = worst.iloc[0] if len(worst) else None
+        rows.append(
+            {
+                "technology": tech,
+                "name": str(names.get(tech, tech)),
+                "materials": len(mats),
+                "materials_hit": int(hit["material"].nunique()),
+                "worst_material": None if w is None else w["material"],
+                "worst_stage": None if w is None else w["stage"],
+                "worst_loss": 0.0 if w is None else float(w["loss"]),
+                "bands_worse": int(
+                    rows_t.loc[rows_t["band_change"] == "worse", "material"].nunique()
+                ),
+                "hit": "|".join(sorted(hit["material"].unique())),
+            }
+        )
+    out = pd.DataFrame(rows, columns=[c for c in TECHNOLOGY_COLUMNS if c != "rank"])
+    out = out.sort_values(
+        ["worst_loss", "materials_hit", "technology"],
+        ascending=[False, False, True],
+        kind="mergesort",
+    ).reset_index(drop=True)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out
