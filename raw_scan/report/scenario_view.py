@@ -98,13 +98,18 @@ def materials_table(impact: pd.DataFrame, names: dict[str, str]) -> Table:
             f"(no output of {', '.join(result_without(impact))} there)"
         )
     missing = impact[impact["loss"].isna()]
-    none_at_all = sorted(
-        set(missing["material"]) - set(impact.loc[impact["loss"].notna(), "material"])
-    )
-    if len(missing):
+    stages = sorted(set(impact["stage"]))
+    if len(missing) and len(stages) == 1:
+        notes.append(
+            f"no {stages[0]} production series in the snapshot for: "
+            + ", ".join(sorted(missing["material"]))
+        )
+    elif len(missing):
+        with_data = set(impact.loc[impact["loss"].notna(), "material"])
+        none = sorted(set(missing["material"]) - with_data)
         notes.append(
             f"{len(missing)} material x stage rows have no production series in the snapshot"
-            + (f"; no data at all for: {', '.join(none_at_all)}" if none_at_all else "")
+            + (f"; no data at either stage for: {', '.join(none)}" if none else "")
         )
     if notes:
         t.caption = "\n".join(notes)
