@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -156,10 +157,13 @@ def test_technologies_ranked_by_worst_loss():
     assert hafnium["loss"].isna().all()
 
 
-def test_a_country_that_produces_nothing_hits_nothing():
+def test_a_country_that_produces_nothing_hits_nothing(capsys):
     res = api.scenario(["LUX"])
     assert (res.materials["loss"].dropna() == 0).all()
     assert (res.technologies["worst_material"].isna()).all()
+    code, out, _ = call(["scenario", "-w", "LUX", "solar-pv"], capsys)
+    assert code == 0 and not re.search(r"\bnan\b", out)
+    assert "No material of these technologies loses supply: LUX" in " ".join(out.split())
 
 
 def test_country_names_and_codes():

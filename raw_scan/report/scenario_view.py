@@ -21,14 +21,18 @@ NOTE = (
 )
 
 
-def technologies_table(techs: pd.DataFrame, names: dict[str, str]) -> Table:
-    t = Table(
-        title="Technologies, worst loss first",
+def _table(title: str) -> Table:
+    return Table(
+        title=title,
         title_justify="left",
         box=box.SIMPLE_HEAVY,
         pad_edge=False,
         padding=(0, 1, 0, 0),
     )
+
+
+def technologies_table(techs: pd.DataFrame, names: dict[str, str]) -> Table:
+    t = _table("Technologies, worst loss first")
     t.add_column("#", justify="right", no_wrap=True)
     t.add_column("Technology", no_wrap=True)
     t.add_column("Hit", justify="right", no_wrap=True)
@@ -38,7 +42,7 @@ def technologies_table(techs: pd.DataFrame, names: dict[str, str]) -> Table:
     for r in techs.to_dict("records"):
         worst = (
             "—"
-            if r["worst_material"] is None
+            if _nan(r["worst_material"])
             else f"{names.get(r['worst_material'], r['worst_material'])} ({r['worst_stage']})"
         )
         t.add_row(
@@ -58,13 +62,7 @@ def _arrow(before: str, after: str) -> str:
 
 def materials_table(impact: pd.DataFrame, names: dict[str, str]) -> Table:
     hit = impact[impact["loss"].fillna(0) > 0]
-    t = Table(
-        title="Materials and stages that lose supply, worst first",
-        title_justify="left",
-        box=box.SIMPLE_HEAVY,
-        pad_edge=False,
-        padding=(0, 1, 0, 0),
-    )
+    t = _table("Materials and stages that lose supply, worst first")
     t.add_column("Material", min_width=8)
     t.add_column("Stage", no_wrap=True)
     t.add_column("Lost", justify="right", no_wrap=True)
@@ -125,6 +123,12 @@ def print_scenario(console: Console, result, names, sources) -> None:
     sc = result.scenario
     console.print(Text(f"Scenario: {sc.describe()}", style="bold"))
     console.print(technologies_table(result.technologies, names))
-    console.print(materials_table(result.materials, names))
+    if (result.materials["loss"].fillna(0) > 0).any():
+        console.print(materials_table(result.materials, names))
+    else:
+        console.print(
+            f"No material of these technologies loses supply: {', '.join(sc.without)} "
+            "produce none of them at this stage in the data."
+        )
     console.print(Text(NOTE, style="dim"))
     console.print(sources_line(sources))
