@@ -247,3 +247,23 @@ def test_scenario_no_supply_is_shown_as_undefined(capsys):
     assert code == 0
     line = next(x for x in out.splitlines() if x.lstrip().startswith("Gallium"))
     assert "100%" in line and "undefined" in line
+
+
+PRODUCERS = ["CHN", "AUS", "COD", "IDN", "ZAF", "RUS", "CHL", "BRA", "USA", "JPN"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sets(st.sampled_from(PRODUCERS), min_size=1, max_size=4), FRACTION)
+def test_properties_hold_on_the_bundled_data(without, fraction):
+    res = api.scenario(sorted(without), fraction=fraction, technologies=["e-mobility"])
+    m = res.materials.dropna(subset=["loss"])
+    assert m["loss"].between(0, 1).all()
+    assert (m["loss"] <= m["removed_share"] + 1e-12).all()
+    assert ((m["loss"] - fraction * m["removed_share"]).abs() < 1e-9).all()
+    # a removed country that stays on top never gains share
+    stays = m[
+        m["top_country_after"].isin(without) & (m["top_country_after"] == m["top_country_before"])
+    ]
+    assert (stays["top_share_after"] <= stays["top_share_before"] + 1e-12).all()
+    if fraction == 0:
+        assert (m["loss"] == 0).all()

@@ -138,13 +138,14 @@ def technology_chart(report, tech_names: dict, names: dict, sources, path: Path)
                 linewidth=0.5,
                 alpha=0.85,
             )
-            ax.annotate(
+            label = ax.annotate(
                 ", ".join(names.get(g["material"], g["material"]) for g in group),
                 (r["hhi"], r["supplier_wgi"]),
                 fontsize=7,
                 xytext=(5, 4),
                 textcoords="offset points",
             )
+            label.set_in_layout(False)  # a long label must not shrink the axes
         for x in (1500, 2500):
             ax.axvline(x, color="#999999", linewidth=0.6, linestyle="--")
         ax.set_xlim(0, 10_000)
