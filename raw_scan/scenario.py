@@ -22,6 +22,8 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -113,13 +115,14 @@ def disrupt(shares: pd.Series, without, fraction: float) -> tuple[pd.Series, flo
     loss = min(max(fraction * removed, 0.0), 1.0)
     if fraction == 0 or removed == 0:
         return shares.copy(), removed, 0.0
-    keep = pd.Series(
-        [1.0 - fraction if c in without else 1.0 for c in shares.index], index=shares.index
-    )
     remaining = 1.0 - loss
     if remaining <= EPS:
         return shares * 0.0, removed, 1.0
-    return shares * keep / remaining, removed, loss
+    after = {
+        c: float(s) * ((1.0 - fraction) if c in without else 1.0) / remaining
+        for c, s in shares.items()
+    }
+    return pd.Series(after, index=shares.index, dtype=float), removed, loss
 
 
 # ----------------------------------------------------------------- country codes
@@ -170,8 +173,6 @@ def impacts(
     table = table[table["stage"].isin(scenario.stages)]
     if materials is not None:
         table = table[table["material"].isin(materials)]
-    gov = snap.load("governance")
-    wgi_by_year: dict[int, pd.Series] = {}
     without = set(scenario.without)
     rows = []
     for before in table.to_dict("records"):
@@ -196,9 +197,7 @@ def impacts(
             continue
         after, removed, loss = disrupt(res.shares, without, scenario.fraction)
         conc = concentration.concentration(after, res.conc.world_total * (1.0 - loss))
-        if res.year not in wgi_by_year:
-            wgi_by_year[res.year] = governance.scaled_wgi(gov, res.year)
-        _, wgi_after, _ = governance.weighted(after, wgi_by_year[res.year])
+        _, wgi_after, _ = governance.weighted(after, _scaled_wgi(snap.key, res.year))
         eol = before["eol_rir"]
         score = composite.score(conc.hhi, wgi_after, None if isnan(eol) else eol)
         band = NO_SUPPLY if loss >= 1.0 - EPS else composite.band(score)
@@ -230,6 +229,12 @@ def impacts(
     return out.drop(columns="_l").reset_index(drop=True)
 
 
+@lru_cache(maxsize=16)
+def _scaled_wgi(snap_key: str, year: int) -> pd.Series:
+    """Scaled WGI per country for a production year (as the report uses), per snapshot."""
+    return governance.scaled_wgi(store.Snapshot(Path(snap_key)).load("governance"), year)
+
+
 def _change(before: str, after: str) -> str:
     """'worse', 'better', 'same', or '' when a side has no data."""
     if composite.NO_DATA in (before, after):
@@ -248,26 +253,32 @@ def by_technology(
     snap = snap or store.current()
     links = snap.load("technology_materials")
     names = snap.load("technologies").set_index("id")["name"]
+    mats_of: dict[str, list[str]] = {}
+    for tech, mat in zip(links["technology"], links["material"], strict=True):
+        mats_of.setdefault(tech, [])
+        if mat not in mats_of[tech]:
+            mats_of[tech].append(mat)
+    # plain Python over the few hundred impact rows (pandas per technology is slower here)
+    by_material: dict[str, list[dict]] = {}
+    for r in impact[["material", "stage", "loss", "band_change"]].to_dict("records"):
+        by_material.setdefault(r["material"], []).append(r)
     rows = []
     for tech in technologies:
-        mats = list(dict.fromkeys(links.loc[links["technology"] == tech, "material"]))
-        rows_t = impact[impact["material"].isin(mats)]
-        hit = rows_t[rows_t["loss"].fillna(0) > EPS]
-        worst = hit.sort_values(["loss", "material"], ascending=[False, True]).head(1)
-        w = worst.iloc[0] if len(worst) else None
+        mats = mats_of.get(tech, [])
+        rows_t = [r for m in mats for r in by_material.get(m, [])]
+        hit = [r for r in rows_t if r["loss"] == r["loss"] and r["loss"] > EPS]
+        w = min(hit, key=lambda r: (-r["loss"], r["material"]), default=None)
         rows.append(
             {
                 "technology": tech,
                 "name": str(names.get(tech, tech)),
                 "materials": len(mats),
-                "materials_hit": int(hit["material"].nunique()),
+                "materials_hit": len({r["material"] for r in hit}),
                 "worst_material": None if w is None else w["material"],
                 "worst_stage": None if w is None else w["stage"],
                 "worst_loss": 0.0 if w is None else float(w["loss"]),
-                "bands_worse": int(
-                    rows_t.loc[rows_t["band_change"] == "worse", "material"].nunique()
-                ),
-                "hit": "|".join(sorted(hit["material"].unique())),
+                "bands_worse": len({r["material"] for r in rows_t if r["band_change"] == "worse"}),
+                "hit": "|".join(sorted({r["material"] for r in hit})),
             }
         )
     out = pd.DataFrame(rows, columns=[c for c in TECHNOLOGY_COLUMNS if c != "rank"])
