@@ -40,6 +40,19 @@ SOURCES: dict[str, dict[str, str]] = {
         "citation": "Reichl, C. & Schatz, M., World Mining Data, Federal Ministry of Finance, "
         "Vienna",
     },
+    "eu-crm-2023-table-a": {
+        "name": "Study on the critical raw materials for the EU 2023, Table A (major global "
+        "supplier at the bottleneck stage)",
+        "publisher": "European Commission (DG GROW); table parsed from the report PDF by the "
+        "critical-materials-atlas project (Varcolacus/critical-materials-atlas, out/eucrm.json)",
+        "edition": "2023 assessment; top supplier and its share only (a partial basis); "
+        "entries whose stage disagrees with the results table are dropped",
+        "url": "https://doi.org/10.2873/725585",
+        "licence": "CC BY 4.0 (Commission Decision 2011/833/EU); the transcription has no "
+        "licence file",
+        "citation": "Grohol, M. & Veeh, C. (2023) Study on the critical raw materials for the EU "
+        "2023 - Final report, Table A, doi:10.2873/725585",
+    },
     "wgi-2023": {
         "name": "Worldwide Governance Indicators, 2023 update",
         "publisher": "World Bank",

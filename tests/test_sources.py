@@ -169,6 +169,7 @@ def test_usgs_folder_and_zip_parse_to_the_same_rows():
         "fluorspar",
         "gallium",
         "germanium",
+        "helium",
         "lithium",
         "palladium",
         "platinum",
@@ -218,9 +219,9 @@ def test_iea_blocks_and_their_labels():
     pairs = set(zip(df["material"], df["stage"], strict=True))
     assert pairs == {
         (m, s)
-        for m in ("copper", "cobalt", "lithium", "nickel", "natural-graphite", "magnet-rare-earths")
+        for m in ("copper", "cobalt", "lithium", "nickel", "magnet-rare-earths")
         for s in ("mining", "refining")
-    }
+    } | {("natural-graphite", "mining"), ("battery-grade-graphite", "refining")}
     # G28 'China' H28 113.9 under G27 'Lithium - Chemicals'
     chem = df[(df["material"] == "lithium") & (df["stage"] == "refining")]
     assert one(chem, country="CHN")["quantity"] == 113.9
