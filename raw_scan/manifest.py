@@ -80,6 +80,15 @@ SOURCES: dict[str, dict[str, str]] = {
         "licence": "EU legislation, reuse authorised (© European Union)",
         "citation": "Regulation (EU) 2024/1252 (Critical Raw Materials Act), Annexes I and II",
     },
+    "bgs-wms": {
+        "name": "BGS World Mineral Statistics (production by country)",
+        "publisher": "British Geological Survey (BGS), UK Research and Innovation",
+        "edition": "fetched by `raw-scan refresh bgs` from the BGS OGC API; not bundled",
+        "url": "https://www.bgs.ac.uk/mineralsuk/statistics/world-mineral-statistics/",
+        "licence": "Not confirmed: (c) NERC, contributed by permission of BGS (as recorded by "
+        "Our World in Data); check the BGS terms before redistributing",
+        "citation": "British Geological Survey, World Mineral Statistics",
+    },
     "technologies-compiled": {
         "name": "Technology -> raw material table (compiled, every row sourced)",
         "publisher": "raw-scan team, from the sources named on each row",
@@ -160,6 +169,7 @@ DATASET_NAMES = {
     "wmd": "World Mining Data (production by country)",
     "wgi": "Worldwide Governance Indicators",
     "eu": "EU critical raw materials assessment and CRMA lists",
+    "bgs": "BGS World Mineral Statistics (production by country)",
 }
 DATASETS = {
     "usgs": "usgs-mcs-2024",
@@ -167,6 +177,7 @@ DATASETS = {
     "wmd": "wmd-gpr-2.0.1",
     "wgi": "wgi-2023",
     "eu": "eu-crm-2023",
+    "bgs": "bgs-wms",  # optional: only after `raw-scan refresh bgs`; nothing bundled
 }
 
 

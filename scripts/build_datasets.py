@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             "rows": int(rows[d]),
         }
         for d, rec in mf.DATASETS.items()
+        if d in input_of  # bgs is refresh-only: nothing of it is bundled
     }
     manifest = mf.new_manifest(
         entries, kind="bundled", datasets=datasets, notes=link_log + table_a_log
