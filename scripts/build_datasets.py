@@ -73,14 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         ignore_index=True,
     )
     techs = pd.read_csv(CURATION / "technologies.csv", dtype=str, keep_default_na=False)
-    evidence_path = CURATION / "technology_evidence.csv"
     links, link_log = technologies.build_links(
         pd.read_csv(src["technologies"], dtype=str, keep_default_na=False),
         techs,
         materials,
-        pd.read_csv(evidence_path, dtype=str, keep_default_na=False)
-        if evidence_path.exists()
-        else None,
+        pd.read_csv(CURATION / "technology_evidence.csv", dtype=str, keep_default_na=False),
+        pd.read_csv(CURATION / "technology_sources.csv", dtype=str, keep_default_na=False),
     )
     # the hand-curated files are inputs too: their hashes go in the manifest
     for f in sorted(CURATION.glob("*.csv")):
