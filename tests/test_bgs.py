@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import pytest
+from conftest import one
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
@@ -29,15 +30,6 @@ SERVED = {
     "nickel, smelter/refinery": "items_nickel-smelter-refinery.json",
     "platinum group metals, mine": "items_platinum-group-metals-mine.json",
 }
-
-
-def one(df: pd.DataFrame, **where) -> pd.Series:
-    mask = pd.Series(True, index=df.index)
-    for col, value in where.items():
-        mask &= df[col] == value
-    hit = df[mask]
-    assert len(hit) == 1, f"{len(hit)} rows for {where}"
-    return hit.iloc[0]
 
 
 @pytest.fixture(autouse=True)

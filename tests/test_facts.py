@@ -12,7 +12,7 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, one
 
 from raw_scan import api, store
 from raw_scan.errors import DataValidationError
@@ -24,15 +24,6 @@ CRMA = FIXTURES / "crma_2024_1252_annex_I_II_lists_TRANSCRIBED.csv"
 EU_RESULTS = FIXTURES / "eureport_results.csv"
 TABLE_A = FIXTURES / "eucrm_2023_tableA_major_supplier.json"
 PARTIAL = " (partial)"
-
-
-def one(df: pd.DataFrame, **where) -> pd.Series:
-    mask = pd.Series(True, index=df.index)
-    for col, value in where.items():
-        mask &= df[col] == value
-    hit = df[mask]
-    assert len(hit) == 1, f"{len(hit)} rows for {where}"
-    return hit.iloc[0]
 
 
 def stage_row(material: str, stage: str) -> pd.Series:

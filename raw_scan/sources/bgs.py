@@ -178,22 +178,25 @@ def parse(path: Path) -> pd.DataFrame:
         kind, code = _country(props)
         notes = _norm(props.get("concat_figure_notes_text"))
         unit = _norm(props.get("units"))
+        if qty is None:
+            status = "not_available"
+        else:
+            status = "estimated" if "estimate" in notes else "reported"
+        # in the order of PRODUCTION_COLUMNS; the source id is set once the years are known
         records.append(
-            {
-                "material": rule.material,
-                "stage": rule.stage,
-                "country": code,
-                "country_name": name,
-                "row_kind": kind,
-                "year": int(m.group(1)),
-                "quantity": None if qty is None else float(qty),
-                "unit": UNITS.get(unit, unit),
-                "basis": rule.basis,
-                "value_status": "not_available"
-                if qty is None
-                else ("estimated" if "estimate" in notes else "reported"),
-                "source": "",
-            }
+            (
+                rule.material,
+                rule.stage,
+                code,
+                name,
+                kind,
+                int(m.group(1)),
+                None if qty is None else float(qty),
+                UNITS.get(unit, unit),
+                rule.basis,
+                status,
+                "",
+            )
         )
     if not records:
         raise DataValidationError(
