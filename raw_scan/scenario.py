@@ -13,8 +13,10 @@ and computes:
 
 When the whole world supply is lost (the only producer removed), there is no supply left to be
 concentrated: HHI and top producer are undefined (missing), and the band after is
-``no supply``. The model is static: no substitution, no stocks, no new producers, no trade
-re-routing; see docs/scenarios.md.
+``no supply``. On a partial basis (``supply.PARTIAL``: only the top supplier's share is known)
+the loss is a lower bound when that supplier is removed, and unknown (missing) otherwise. The
+model is static: no substitution, no stocks, no new producers, no trade re-routing; see
+docs/scenarios.md.
 """
 
 from __future__ import annotations
@@ -195,15 +197,30 @@ def impacts(
         if res.conc is None:
             rows.append({**row, "note": f"no {before['stage']} production data in the snapshot"})
             continue
+        if res.partial and not without & set(res.shares.index):
+            # only the top supplier is known: whether the others produce is unknown
+            rows.append(
+                {
+                    **row,
+                    "note": f"partial basis ({res.source}: only the top supplier, "
+                    f"{before['top_country']}, is known): the loss cannot be computed",
+                }
+            )
+            continue
         after, removed, loss = disrupt(res.shares, without, scenario.fraction)
         conc = concentration.concentration(after, res.conc.world_total * (1.0 - loss))
         _, wgi_after, _ = governance.weighted(after, _scaled_wgi(snap.key, res.year))
         eol = before["eol_rir"]
         score = composite.score(conc.hhi, wgi_after, None if isnan(eol) else eol)
-        band = NO_SUPPLY if loss >= 1.0 - EPS else composite.band(score)
+        band = NO_SUPPLY if loss >= 1.0 - EPS else composite.band(score, partial=res.partial)
         note = ""
         if loss >= 1.0 - EPS:
             note = "all supply lost: HHI and top producer undefined"
+        elif res.partial:
+            note = (
+                f"partial basis ({res.source}: only the top supplier is known): the loss is "
+                "a lower bound"
+            )
         elif conc.top_country is None:
             note = "the remaining supply is not attributed to countries: HHI undefined"
         rows.append(

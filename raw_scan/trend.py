@@ -12,7 +12,9 @@ magnet rare earths or the rare-earth total for neodymium), per family; ``data_ma
 which. A change of basis inside a family (e.g. USGS silicon: ferrosilicon and silicon metal
 combined in MCS 2023, silicon metal alone in MCS 2024) is kept in the ``basis`` column and
 flagged by ``basis_changed``, so a jump that is only a change of definition is visible.
-``in_report`` marks the year and series the report uses for the stage.
+``in_report`` marks the year and series the report uses for the stage. Partial sources
+(``supply.PARTIAL``: only the top supplier's share, e.g. the EU CRM 2023 Table A) are left out:
+a trend needs every producer of each year.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from raw_scan import store
 from raw_scan.assess import STAGES, assess
 from raw_scan.names import resolve_material, split
 from raw_scan.scoring import concentration
-from raw_scan.supply import PREFERENCE, family
+from raw_scan.supply import PARTIAL, PREFERENCE, family
 
 COLUMNS = [
     "material",
@@ -60,7 +62,7 @@ def trend(
     usable = prod[(prod["row_kind"] == "country") & (prod["quantity"] > 0)]
     rows = []
     for stage in stages:
-        for fam in PREFERENCE[stage]:
+        for fam in (f for f in PREFERENCE[stage] if f not in PARTIAL):
             for cand in candidates:
                 have = usable[
                     (usable["material"] == cand)

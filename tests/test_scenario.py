@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cli import assert_one_error_line, call, run
 
-from raw_scan import api, scenario
+from raw_scan import api, scenario, store
 from raw_scan.errors import UsageError
 from raw_scan.report import export
 from raw_scan.scoring import concentration
@@ -151,10 +151,14 @@ def test_technologies_ranked_by_worst_loss():
     li = techs.set_index("technology").loc["li-ion-batteries"]
     worst = res.materials[res.materials["technologies"].str.contains("li-ion-batteries")]
     assert li["worst_loss"] == pytest.approx(worst["loss"].max())
-    assert li["materials"] == 11
+    links = store.load("technology_materials")
+    assert (
+        li["materials"]
+        == links.loc[links["technology"] == "li-ion-batteries", "material"].nunique()
+    )
     # materials without data keep a missing loss, never zero
-    hafnium = res.materials[res.materials["material"] == "hafnium"]
-    assert hafnium["loss"].isna().all()
+    scandium = res.materials[res.materials["material"] == "scandium"]
+    assert len(scandium) == 2 and scandium["loss"].isna().all()
 
 
 def test_a_country_that_produces_nothing_hits_nothing(capsys):
@@ -267,3 +271,17 @@ def test_properties_hold_on_the_bundled_data(without, fraction):
     assert (stays["top_share_after"] <= stays["top_share_before"] + 1e-12).all()
     if fraction == 0:
         assert (m["loss"] == 0).all()
+
+
+def test_a_partial_basis_gives_a_lower_bound_or_an_unknown_loss():
+    """EU CRM 2023 Table A names only the top supplier: removing it loses at least its share;
+    removing anyone else loses an unknown amount (missing, never zero)."""
+    m = api.scenario(["CHN"], "refining", technologies=["semiconductors"]).materials
+    rows = m.set_index("material")
+    tungsten = rows.loc["tungsten"]  # Table A: CHN 86 % of tungsten processing
+    assert tungsten["source"] == "eu-crm-2023-table-a"
+    assert tungsten["loss"] == pytest.approx(tungsten["top_share_before"])
+    assert "lower bound" in tungsten["note"]
+    hafnium = rows.loc["hafnium"]  # Table A: FRA is the top supplier; CHN's share is unknown
+    assert hafnium["source"] == "eu-crm-2023-table-a"
+    assert pd.isna(hafnium["loss"]) and "cannot be computed" in hafnium["note"]

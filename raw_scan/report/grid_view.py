@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from raw_scan.report.terminal import BAND_STYLE, _nan
+from raw_scan.scoring import composite
 
 CODE = {"very high": "VH", "high": "H", "medium": "M", "low": "L", "no data": "?"}
 NOT_USED = "·"
@@ -32,9 +33,12 @@ def abbreviations(ids: list[str]) -> dict[str, str]:
 
 
 def cell(band) -> Text:
+    """The band's letters; a '*' marks a partial basis (only the top supplier known)."""
     if band is None or _nan(band):
         return Text(NOT_USED, style="dim")
-    return Text(CODE.get(band, "?"), style=BAND_STYLE.get(band, ""))
+    base = band.removesuffix(composite.PARTIAL)
+    mark = "*" if base != band else ""
+    return Text(CODE.get(base, "?") + mark, style=BAND_STYLE.get(base, ""))
 
 
 def grid_table(grid: pd.DataFrame, tech_ids: list[str], width: int = 100) -> Table:
@@ -62,7 +66,8 @@ def grid_table(grid: pd.DataFrame, tech_ids: list[str], width: int = 100) -> Tab
         )
     # per technology: how many of its materials are very high or high
     t.add_section()
-    counts = [str(int(grid[tid].isin(["very high", "high"]).sum())) for tid in tech_ids]
+    worst = ["very high", "high", *(b + composite.PARTIAL for b in ("very high", "high"))]
+    counts = [str(int(grid[tid].isin(worst).sum())) for tid in tech_ids]
     t.add_row(Text("very high + high", style="bold"), "", *([""] if with_top else []), *counts)
     return t
 
@@ -76,7 +81,7 @@ def legend(tech_ids: list[str], names: dict[str, str]) -> Text:
     for band, code in CODE.items():
         text.append(code, style=BAND_STYLE.get(band, ""))
         text.append(f" {band}  ")
-    text.append(f"{NOT_USED} not used. ")
+    text.append(f"{NOT_USED} not used; * partial basis (only the top supplier known). ")
     text.append(
         "Stg = the material's bottleneck stage (min = mining, ref = refining); Top = its top "
         "producer there. Last row: how many of the technology's materials are very high or high."

@@ -133,7 +133,7 @@ def technology_chart(report, tech_names: dict, names: dict, sources, path: Path)
                 r["hhi"],
                 r["supplier_wgi"],
                 s=_size(r),
-                color=BAND_COLOURS.get(r["risk_band"], "#999999"),
+                color=_colour(r["risk_band"]),
                 edgecolor="black",
                 linewidth=0.5,
                 alpha=0.85,
@@ -165,6 +165,11 @@ def technology_chart(report, tech_names: dict, names: dict, sources, path: Path)
         f"dashed lines: HHI 1 500 and 2 500 (DOJ/FTC bands); {_years(report)}.",
     )
     save(fig, path)
+
+
+def _colour(band) -> str:
+    """The band's colour; a partial band ('high (partial)') takes its full band's colour."""
+    return BAND_COLOURS.get(str(band).removesuffix(" (partial)"), "#999999")
 
 
 def _size(r: dict) -> float:
@@ -239,7 +244,7 @@ def grid_chart(grid, tech_ids: list[str], sources, path: Path) -> None:
             band = r[t]
             if band is None or (isinstance(band, float) and math.isnan(band)):
                 continue
-            ax.add_patch(Rectangle((j, i), 0.94, 0.9, color=BAND_COLOURS.get(band, "#999999")))
+            ax.add_patch(Rectangle((j, i), 0.94, 0.9, color=_colour(band)))
     ax.set_xlim(0, n_t)
     ax.set_ylim(n_m, 0)
     ax.set_xticks([j + 0.47 for j in range(n_t)], tech_ids, rotation=60, ha="right", fontsize=7)

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from raw_scan.report.grid_view import sources_line
 from raw_scan.report.terminal import _nan, band_text, num, pct
+from raw_scan.scoring import composite
 
 NOTE = (
     "Lost = share of world supply lost. Band = the composite risk indication "
@@ -83,7 +84,7 @@ def materials_table(impact: pd.DataFrame, names: dict[str, str]) -> Table:
         t.add_row(
             names.get(r["material"], r["material"]),
             r["stage"],
-            pct(r["loss"]),
+            ("≥" if r["risk_band_before"].endswith(composite.PARTIAL) else "") + pct(r["loss"]),
             _arrow(top_b, top_a),
             _arrow(num(r["hhi_before"]), hhi_a),
             band,
@@ -95,7 +96,15 @@ def materials_table(impact: pd.DataFrame, names: dict[str, str]) -> Table:
             f"{len(untouched)} material x stage rows lose nothing "
             f"(no output of {', '.join(result_without(impact))} there)"
         )
-    missing = impact[impact["loss"].isna()]
+    unknown = impact[impact["loss"].isna() & impact["note"].str.startswith("partial", na=False)]
+    if len(unknown):
+        notes.append(
+            "loss unknown (partial basis, only the top supplier is known): "
+            + ", ".join(f"{r.material} ({r.stage})" for r in unknown.itertuples())
+        )
+    if hit["risk_band_before"].str.endswith(composite.PARTIAL).any():
+        notes.append("≥ partial basis: only the top supplier is known, the loss is a lower bound")
+    missing = impact[impact["loss"].isna() & ~impact.index.isin(unknown.index)]
     stages = sorted(set(impact["stage"]))
     if len(missing) and len(stages) == 1:
         notes.append(

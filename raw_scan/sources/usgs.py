@@ -9,8 +9,11 @@ Three layouts are read; :func:`parse` tells them apart by the file's header, not
   separators and trailing spaces in values; footnote digits and a glued estimate ``e`` in
   country names (``Japane``); ``World total`` and ``Other countries`` rows; several series per
   file (``Type``). Which series of which file is which material and stage is data, in
-  ``usgs_series.csv`` beside this module; a rule may hold for a range of editions only
-  (``from_edition``, ``to_edition``) and may set the ``unit`` where a field name is wrong. The
+  ``usgs_series.csv`` beside this module; its ``not_production`` column names country rows that
+  are not production of the series (USGS helium lists sales from the Federal Helium Reserve's
+  stored stock, "United States (from Cliffside Field)", beside extraction) -- they are kept with
+  ``row_kind`` "excluded" and left out of the shares. A rule may hold for a range of editions
+  only (``from_edition``, ``to_edition``) and may set the ``unit`` where a field name is wrong. The
   2023 release measures magnesite, silicon and ilmenite on other bases than the 2024 one (gross
   magnesite, not MgO; ferrosilicon and silicon metal combined; ilmenite gross weight) and heads
   its chromite columns ``Prod_t`` although its notes say thousand metric tons (USGS corrected the
@@ -219,8 +222,18 @@ def parse_world_csv(text: str, filename: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=PRODUCTION_COLUMNS)
 
 
+def _not_production(rule, name: str) -> bool:
+    """True when the mapping rule says this country row is not production of the series (e.g.
+    USGS helium "United States (from Cliffside Field)": sales from a stored reserve)."""
+    pattern = getattr(rule, "not_production", None)
+    return isinstance(pattern, str) and bool(pattern) and bool(re.search(pattern, name, re.I))
+
+
 def _record(rule, name, kind, country, year, quantity, unit, status, source) -> dict:
-    """One tidy production row (see ``raw_scan.sources.tidy``)."""
+    """One tidy production row (see ``raw_scan.sources.tidy``). A country row the rule marks as
+    not production gets ``row_kind`` "excluded": kept for audit, left out of the shares."""
+    if kind == "country" and _not_production(rule, name):
+        kind = "excluded"
     return {
         "material": rule.material,
         "stage": rule.stage,
