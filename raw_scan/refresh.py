@@ -297,12 +297,12 @@ def _write_snapshot(
     old_tables = {t["table"]: t for t in old_manifest.get("tables", [])}
     entries = []
     for table in store.TABLES:
-        dest = work / f"{table}.csv"
+        dest = work / store.table_file(table)
         if table in replaced:
             replaced[table].to_csv(dest, index=False, lineterminator="\n")
             rows = len(replaced[table])
         else:
-            shutil.copyfile(old_dir / f"{table}.csv", dest)
+            shutil.copyfile(old_dir / store.table_file(table), dest)
             rows = old_tables.get(table, {}).get("rows", 0)
         entry = mf.table_entry(
             table,
