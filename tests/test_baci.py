@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import one_flow as one
 
 from raw_scan import refresh, store
 from raw_scan.errors import DataValidationError, UsageError
@@ -52,17 +53,6 @@ def codes() -> set[str]:
 def member(path: Path, name: str) -> bytes:
     with zipfile.ZipFile(path) as zf:
         return zf.read(name)
-
-
-def one(df: pd.DataFrame, year, exporter, importer, hs6) -> pd.Series:
-    hit = df[
-        (df["year"] == year)
-        & (df["exporter"] == exporter)
-        & (df["importer"] == importer)
-        & (df["hs6"] == hs6)
-    ]
-    assert len(hit) == 1, hit
-    return hit.iloc[0]
 
 
 def rezip(path: Path, members: dict[str, bytes]) -> Path:
@@ -118,11 +108,16 @@ def test_algeria_release_quirks_padded_na_and_integer_k(engine):
     df, edition = baci.parse_release(ALGERIA, codes(), engine=engine)
     assert edition == "baci-hs92-v202301"
     assert set(df["year"]) == {2021} and set(df["exporter"]) == {"DZA"}
-    # 2021,12,56,251020,442.168,      4777.520  (Belgium's code 56 -> BEL)
+    # 2021,12,56,251020,442.168,     4777.520  (Belgium's code 56 -> BEL)
     row = one(df, 2021, "DZA", "BEL", "251020")
     assert (row["value"], row["quantity"]) == (442.168, 4777.52)
-    # 23 lines of Algeria's file carry a mapped code (16 of them phosphate rock, 251020)
-    assert len(df) == 23 and (df["hs6"] == "251020").sum() == 16
+    # 34 lines of Algeria's file carry a mapped code (16 ground phosphate rock 251020, 9
+    # unground 251010); one of them has no quantity: 2021,12,705,780110,0.023,           NA
+    assert len(df) == 34 and (df["hs6"] == "251020").sum() == 16
+    assert (df["hs6"] == "251010").sum() == 9
+    row = one(df, 2021, "DZA", "SVN", "780110")
+    assert row["value"] == 0.023 and math.isnan(row["quantity"])
+    assert df["quantity"].isna().sum() == 1
     # any code list works: 40630 (HS 040630, zero lost), 401693 with "           NA" quantities
     other, _ = baci.parse_release(ALGERIA, {"040630", "401693"}, engine=engine)
     row = one(other, 2021, "DZA", "AGO", "040630")  # 2021,12,24,40630,34.316,       14.138
@@ -375,7 +370,7 @@ def test_cli_refresh_baci_file_and_failures_leave_the_data_untouched(env, httpse
     assert done.returncode == 0, done.stderr
     first = snapshot_files(env)
     trade = store.load("trade")
-    assert set(trade["source"]) == {"baci-hs92-v202301"} and len(trade) == 23
+    assert set(trade["source"]) == {"baci-hs92-v202301"} and len(trade) == 34
 
     broken = tmp_path / "BACI_HS92_V202401b.zip"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
