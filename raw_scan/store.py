@@ -117,6 +117,10 @@ def _load(folder: str, name: str):
     import pandas as pd
 
     path = Path(folder) / table_file(name)
+    if not path.exists() and (bundled_dir() / table_file(name)).exists():
+        # a snapshot refreshed by an older raw-scan lacks the tables added since: those come
+        # from the bundled snapshot, as a refresh would carry them over
+        path = bundled_dir() / table_file(name)
     if not path.exists():
         raise RawScanError(
             f"dataset {name} is missing from {folder}; run 'raw-scan datasets --reset'"

