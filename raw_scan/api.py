@@ -47,6 +47,8 @@ __all__ = [
     "ScenarioResult",
     "SCENARIO_COLUMNS",
     "scenario",
+    "scenario_sources",
+    "trade_sources",
     "grid",
     "trend",
     "ECONOMY_COLUMNS",
@@ -424,6 +426,12 @@ class ScenarioResult:
     scenario: Scenario
     technologies: pd.DataFrame  # one row per technology, ranked (scenario.TECHNOLOGY_COLUMNS)
     materials: pd.DataFrame  # one row per material x stage (SCENARIO_COLUMNS), worst loss first
+    economy: dict | None = None  # with --economy: economy, kind, members, trade_year, caveats
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns of ``materials`` for CSV and JSON (the import ones with an economy)."""
+        return SCENARIO_COLUMNS + (scenario_mod.IMPORT_COLUMNS if self.economy else [])
 
 
 SCENARIO_COLUMNS = [*scenario_mod.IMPACT_COLUMNS, "technologies"]
@@ -435,11 +443,19 @@ def scenario(
     fraction: float = 1.0,
     technologies: list[str] | None = None,
     snap: Snapshot | None = None,
+    economy: str | None = None,
+    year: int | None = None,
 ) -> ScenarioResult:
     """Remove the output of the countries ``without`` (ISO3 codes or names), or a fraction of
     it, at one stage or both; the losses per material x stage and per technology (every
-    technology when ``technologies`` is None)."""
+    technology when ``technologies`` is None). With ``economy`` (and the trade ``year``,
+    latest by default), also the share of that economy's imports lost and the partners that
+    remain (``scenario.IMPORT_COLUMNS``)."""
     snap = _snap(snap)
+    if year is not None and economy is None:
+        from raw_scan.errors import UsageError
+
+        raise UsageError("--year needs --economy (the year of the trade data)")
     sc = Scenario(scenario_mod.resolve_countries(without, snap), stage, fraction)
     ids = _technology_ids(technologies, snap)
     links = snap.load("technology_materials")
@@ -449,7 +465,31 @@ def scenario(
     )
     impact = scenario_mod.impacts(sc, list(used.index), snap)
     impact["technologies"] = impact["material"].map(used)
-    return ScenarioResult(sc, scenario_mod.by_technology(impact, ids, snap), impact)
+    meta = None
+    if economy is not None:
+        meta, imp = scenario_mod.import_impacts(sc, economy, year, list(used.index), snap)
+        impact = impact.merge(imp, on=["material", "stage"], how="left")
+        impact["economy"] = meta["economy"]
+        impact["trade_year"] = meta["trade_year"]
+    techs = scenario_mod.by_technology(impact, ids, snap)
+    return ScenarioResult(sc, techs, impact, meta)
+
+
+def scenario_sources(result: ScenarioResult, snap: Snapshot | None = None) -> list[dict]:
+    """The sources of a scenario: the report's, plus the trade data with an economy."""
+    from raw_scan.manifest import source_record
+
+    snap = _snap(snap)
+    sources = sources_used(result.materials, snap)
+    if result.economy:
+        sources += [source_record(i) for i in trade_sources(snap)]
+    return sources
+
+
+def trade_sources(snap: Snapshot | None = None) -> list[str]:
+    """Source ids of the trade data and the HS6 -> material map."""
+    trade = exposure.trade_data(_snap(snap)).trade["source"].dropna().unique()
+    return [*trade, "hs-materials-compiled"]
 
 
 def _technology_ids(names: list[str] | None, snap: Snapshot) -> list[str]:
@@ -500,3 +540,15 @@ def trend(material: str, stage: str = "both", snap: Snapshot | None = None) -> p
 
     stages = STAGES if stage == "both" else (stage,)
     return trend_mod.trend(material, stages, _snap(snap))
+
+
+def import_trend(
+    material: str, economy: str, stage: str = "both", snap: Snapshot | None = None
+) -> tuple[dict, pd.DataFrame]:
+    """An economy's imports of one material per stage and year of the trade data: partners'
+    shares, import HHI, non-EU share, GeoPolRisk (``trend.IMPORT_COLUMNS``), with the
+    economy's description."""
+    from raw_scan import trend as trend_mod
+
+    stages = STAGES if stage == "both" else (stage,)
+    return trend_mod.import_trend(material, economy, stages, _snap(snap))

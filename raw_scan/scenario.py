@@ -276,8 +276,10 @@ def by_technology(
         if mat not in mats_of[tech]:
             mats_of[tech].append(mat)
     # plain Python over the few hundred impact rows (pandas per technology is slower here)
+    has_imports = "import_share_lost" in impact.columns
+    cols = ["material", "stage", "loss", "band_change"]
     by_material: dict[str, list[dict]] = {}
-    for r in impact[["material", "stage", "loss", "band_change"]].to_dict("records"):
+    for r in impact[cols + (["import_share_lost"] if has_imports else [])].to_dict("records"):
         by_material.setdefault(r["material"], []).append(r)
     rows = []
     for tech in technologies:
@@ -298,7 +300,15 @@ def by_technology(
                 "hit": "|".join(sorted({r["material"] for r in hit})),
             }
         )
-    out = pd.DataFrame(rows, columns=[c for c in TECHNOLOGY_COLUMNS if c != "rank"])
+        if has_imports:
+            shares = [
+                r["import_share_lost"]
+                for r in rows_t
+                if r["import_share_lost"] == r["import_share_lost"]
+            ]
+            rows[-1]["worst_import_loss"] = max(shares) if shares else None
+    columns = [c for c in TECHNOLOGY_COLUMNS if c != "rank"]
+    out = pd.DataFrame(rows, columns=columns + (["worst_import_loss"] if has_imports else []))
     out = out.sort_values(
         ["worst_loss", "materials_hit", "technology"],
         ascending=[False, False, True],
@@ -306,3 +316,76 @@ def by_technology(
     ).reset_index(drop=True)
     out.insert(0, "rank", range(1, len(out) + 1))
     return out
+
+
+# ----------------------------------------------------------------- an economy's imports
+IMPORT_COLUMNS = [
+    "economy",
+    "trade_year",
+    "imports_value",
+    "import_share_lost",
+    "top_partner_after",
+    "top_partner_share_after",
+    "partners_after",
+]
+
+
+def import_impacts(
+    scenario: Scenario,
+    economy: str,
+    year: int | None,
+    materials: list[str],
+    snap: store.Snapshot | None = None,
+) -> tuple[dict, pd.DataFrame]:
+    """({economy, kind, members, trade_year, caveats}, one row per material x stage):
+    the share of the economy's imports (BACI values; flows between a group's members left out,
+    as for its partners in ``raw_scan.exposure``) that come from the removed countries, times
+    the fraction, and the partners that remain (top 3 with their shares of what is left).
+
+    Direct imports only: material from the removed countries that reaches the economy through
+    a third country (re-exports, processing elsewhere) is not traced."""
+    from raw_scan import exposure
+    from raw_scan.scoring import imports
+
+    snap = snap or store.current()
+    td = exposure.trade_data(snap)
+    eco, trade_year = td.economy(economy), td.year(year)
+    hs = td.hs_materials
+    hs = hs[hs["material"].isin(materials) & hs["stage"].isin(scenario.stages)]
+    flows = imports.to_materials(imports.flows(td.around([eco], [trade_year]), [eco]), hs)
+    flows = flows[(flows["flow"] == "import") & ~flows["internal"] & (flows["value"] > 0)]
+    without = set(scenario.without)
+    rows = []
+    for (material, stage), f in flows.groupby(["material", "stage"], observed=True, sort=True):
+        value = dict(zip(f["partner"].astype(str), f["value"].astype(float), strict=True))
+        total = sum(value.values())
+        lost = scenario.fraction * sum(v for p, v in value.items() if p in without)
+        after = {
+            p: v * ((1.0 - scenario.fraction) if p in without else 1.0) for p, v in value.items()
+        }
+        left = sum(after.values())
+        top = sorted(
+            ((v / left, p) for p, v in after.items() if v > 0), key=lambda t: (-t[0], t[1])
+        )
+        rows.append(
+            {
+                "material": str(material),
+                "stage": str(stage),
+                "economy": eco.code,
+                "trade_year": trade_year,
+                "imports_value": total,
+                "import_share_lost": min(lost / total, 1.0),
+                "top_partner_after": top[0][1] if top else None,
+                "top_partner_share_after": top[0][0] if top else None,
+                "partners_after": "; ".join(f"{p} {s:.3f}" for s, p in top[:3]),
+            }
+        )
+    meta = {
+        "economy": eco.code,
+        "kind": eco.kind,
+        "members": list(eco.members),
+        "trade_year": trade_year,
+        "caveats": eco.caveats(),
+    }
+    cols = ["material", "stage", *IMPORT_COLUMNS]
+    return meta, pd.DataFrame(rows, columns=cols)

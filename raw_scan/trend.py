@@ -137,3 +137,66 @@ def sparkline(values: list[float | None], span: float = 0.0) -> str:
         else:
             out.append(SPARKS[int((v - lo) / width * (len(SPARKS) - 1) + 0.5)])
     return "".join(out)
+
+
+IMPORT_COLUMNS = [
+    "economy",
+    "material",
+    "stage",
+    "year",
+    "imports_value",
+    "top_partner",
+    "top_partner_share",
+    "top_partners",
+    "import_hhi",
+    "non_eu_share",
+    "geopolrisk",
+]
+
+
+def import_trend(
+    material: str,
+    economy: str,
+    stages: tuple[str, ...] = STAGES,
+    snap: store.Snapshot | None = None,
+) -> tuple[dict, pd.DataFrame]:
+    """({economy, kind, members, years, caveats}, one row per stage x year of the trade data):
+    an economy's imports of the material (BACI values, thousand USD), its partners' shares
+    (top 5), import HHI (0-1), non-EU share and GeoPolRisk, computed per year by
+    ``raw_scan.exposure`` exactly as ``raw-scan economy`` computes its one year."""
+    from raw_scan import exposure
+
+    snap = snap or store.current()
+    mid = resolve_material(material, snap)
+    td = exposure.trade_data(snap)
+    eco = td.economy(economy)
+    hs = td.hs_materials[
+        (td.hs_materials["material"] == mid) & td.hs_materials["stage"].isin(stages)
+    ]
+    meta = {
+        "economy": eco.code,
+        "kind": eco.kind,
+        "members": list(eco.members),
+        "years": list(td.years),
+        "caveats": eco.caveats(),
+        "hs6": {st: sorted(hs.loc[hs["stage"] == st, "hs6"]) for st in stages},
+    }
+    if hs.empty:
+        return {**meta, "no_imports": list(stages)}, pd.DataFrame(columns=IMPORT_COLUMNS)
+    ind = exposure.material_indicators(
+        td.around([eco], td.years),
+        hs,
+        snap.load("production"),
+        snap.load("governance"),
+        [eco],
+        td.years,
+        every_pair=True,
+        data_from=exposure.data_from(snap),
+    )
+    ind = ind.sort_values(["stage", "year"], kind="mergesort")
+    # a stage without any import in any year: its codes have no flows in the trade data (e.g.
+    # codes outside the bundled BACI extraction); left out and named, never shown as zeros
+    traded = ind.groupby("stage")["imports_value"].transform("sum") > 0
+    meta["no_imports"] = sorted(set(ind.loc[~traded, "stage"]))
+    # a year without imports has no partners: their shares stay missing
+    return meta, ind.loc[traded, IMPORT_COLUMNS].reset_index(drop=True)

@@ -18,6 +18,7 @@ from raw_scan.cli._common import (
     names_of,
     write,
 )
+from raw_scan.cli.report import EconomyOpt, TradeYearOpt
 from raw_scan.errors import UsageError
 
 
@@ -58,13 +59,15 @@ def scenario(
         typer.Option("--fraction", help="Fraction of their output that stops, 0-1."),
     ] = 1.0,
     all_: AllOpt = False,
+    economy: EconomyOpt = None,
+    year: TradeYearOpt = None,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
     plot: PlotOpt = None,
 ) -> None:
     """What if a country stops supplying? World supply lost per material, stage, technology.
 
-    Example: raw-scan scenario --without CHN --stage refining li-ion-batteries
+    Example: raw-scan scenario --without CHN --stage refining li-ion-batteries --economy BEL
     """
     from raw_scan.report import plots
 
@@ -76,12 +79,14 @@ def scenario(
     from raw_scan import api
     from raw_scan.report import export
 
-    result = api.scenario(codes, stage.value, fraction, _techs(technology, all_))
-    sources = api.sources_used(result.materials)
+    result = api.scenario(
+        codes, stage.value, fraction, _techs(technology, all_), economy=economy, year=year
+    )
+    sources = api.scenario_sources(result)
     if plot:
         plots.scenario_chart(result, sources, plot)
     if format is Format.csv:
-        return write(export.to_csv(result.materials, api.SCENARIO_COLUMNS), output)
+        return write(export.to_csv(result.materials, result.columns), output)
     if format is Format.json:
         payload = {
             "scenario": {
@@ -89,8 +94,9 @@ def scenario(
                 "stage": result.scenario.stage,
                 "fraction": result.scenario.fraction,
             },
+            **({"economy": result.economy} if result.economy else {}),
             "technologies": export.records(result.technologies),
-            "materials": export.records(result.materials, api.SCENARIO_COLUMNS),
+            "materials": export.records(result.materials, result.columns),
             "sources": sources,
         }
         return write(export.to_json(payload), output)
@@ -138,13 +144,22 @@ def grid(
 def trend(
     material: Annotated[str, typer.Argument(help="Material id, name or alias, e.g. lithium.")],
     stage: Annotated[Mode, typer.Option("--stage", help="Stage to show.")] = Mode.both,
+    economy: Annotated[
+        str | None,
+        typer.Option(
+            "--economy",
+            "-e",
+            help="Also this economy's import partners per year (ISO3, EU27 or a group); "
+            "with --format csv, the import rows.",
+        ),
+    ] = None,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
     plot: PlotOpt = None,
 ) -> None:
     """Concentration of a material's supply over every year the data holds, per source.
 
-    Example: raw-scan trend lithium --stage mining
+    Example: raw-scan trend lithium --stage mining --economy EU27
     """
     from raw_scan.report import plots
 
@@ -153,26 +168,35 @@ def trend(
     from raw_scan import api
     from raw_scan.manifest import source_record
     from raw_scan.report import export
-    from raw_scan.trend import COLUMNS
+    from raw_scan.trend import COLUMNS, IMPORT_COLUMNS
 
     df = api.trend(material, stage.value)
     mid = api.resolve_material(material)
-    sources = [source_record(s) for s in dict.fromkeys(df["source"])]
+    meta, imp = api.import_trend(mid, economy, stage.value) if economy else (None, None)
+    ids = [*df["source"], *(api.trade_sources() if economy else [])]
+    sources = [source_record(s) for s in dict.fromkeys(ids)]
+    name = names_of("materials")[mid]
     if df.empty:
         where = "" if stage is Mode.both else f" at the {stage.value} stage"
         print(f"raw-scan: no production series for {mid}{where} in the data", file=sys.stderr)
     if plot and df.empty:
         print(f"raw-scan: nothing to plot; {plot} not written", file=sys.stderr)
     elif plot:
-        plots.trend_chart(df, names_of("materials")[mid], sources, plot)
+        plots.trend_chart(df, name, sources, plot, imports=imp, economy=meta)
     if format is Format.csv:
+        if economy:
+            return write(export.to_csv(imp, IMPORT_COLUMNS), output)
         return write(export.to_csv(df, COLUMNS), output)
     if format is Format.json:
-        payload = {"material": mid, "trend": export.records(df, COLUMNS), "sources": sources}
+        payload = {"material": mid, "trend": export.records(df, COLUMNS)}
+        if economy:
+            payload["imports"] = {**meta, "rows": export.records(imp, IMPORT_COLUMNS)}
+        payload["sources"] = sources
         return write(export.to_json(payload), output)
-    if df.empty:
-        return
     from raw_scan.report import trend_view
 
     with console(output) as con:
-        con.print(trend_view.render_trend(df, names_of("materials")[mid], sources))
+        if not df.empty:
+            con.print(trend_view.render_trend(df, name, sources if not economy else []))
+        if economy:
+            con.print(trend_view.render_imports(imp, meta, name, sources))

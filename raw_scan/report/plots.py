@@ -259,10 +259,15 @@ def grid_chart(grid, tech_ids: list[str], sources, path: Path) -> None:
 
 
 # ------------------------------------------------------------------------ trend
-def trend_chart(df, material_name: str, sources, path: Path) -> None:
-    """HHI and top-producer share per year, one line per stage and source series."""
-    fig = _figure(8, 5.5)
-    ax_hhi, ax_top = fig.subplots(2, 1, sharex=True)
+def trend_chart(
+    df, material_name: str, sources, path: Path, imports=None, economy: dict | None = None
+) -> None:
+    """HHI and top-producer share per year, one line per stage and source series; with an
+    economy's imports, a third panel: its top partner's share and its non-EU share."""
+    panels = 3 if imports is not None and len(imports) else 2
+    fig = _figure(8, 2.75 * panels)
+    axes = fig.subplots(panels, 1, sharex=True)
+    ax_hhi, ax_top = axes[0], axes[1]
     for (stage, fam), rows in df.groupby(["stage", "family"], sort=False):
         label = f"{stage}, {fam.upper()}" + (
             ""
@@ -284,11 +289,37 @@ def trend_chart(df, material_name: str, sources, path: Path) -> None:
     ax_hhi.set_ylim(0, 10_000)
     ax_top.set_ylabel("Top producer share (%)", fontsize=8)
     ax_top.set_ylim(0, 100)
-    ax_top.set_xlabel("Year", fontsize=8)
-    ax_top.xaxis.get_major_locator().set_params(integer=True)
+    if panels == 3:
+        ax_imp = axes[2]
+        for stage, rows in imports.groupby("stage", sort=False):
+            ax_imp.plot(
+                rows["year"], rows["top_partner_share"] * 100, "-", marker="o",
+                label=f"{stage}: top partner",
+            )  # fmt: skip
+            ax_imp.plot(
+                rows["year"], rows["non_eu_share"] * 100, ":", marker="s",
+                label=f"{stage}: from outside the EU",
+            )  # fmt: skip
+            last = rows.dropna(subset=["top_partner_share"]).tail(1)
+            for r in last.to_dict("records"):
+                ax_imp.annotate(
+                    r["top_partner"],
+                    (r["year"], r["top_partner_share"] * 100),
+                    fontsize=7,
+                    xytext=(4, 0),
+                    textcoords="offset points",
+                )
+        ax_imp.set_ylabel(f"Imports of {economy['economy']} (% of value)", fontsize=8)
+        ax_imp.set_ylim(0, 105)
+        ax_imp.legend(fontsize=7)
+    axes[-1].set_xlabel("Year", fontsize=8)
+    axes[-1].xaxis.get_major_locator().set_params(integer=True)
     ax_hhi.legend(fontsize=7)
     fig.suptitle(f"{material_name}: concentration of supply over time", fontsize=12)
-    _footer(fig, sources, f"Each year computed within its own series; {_years(df)}.")
+    extra = f"Each year computed within its own series; {_years(df)}."
+    if panels == 3:
+        extra += f" Imports: BACI values, trade years {_years(imports)[11:]}."
+    _footer(fig, sources, extra)
     save(fig, path)
 
 

@@ -40,6 +40,9 @@ def technologies_table(techs: pd.DataFrame, names: dict[str, str]) -> Table:
     t.add_column("Worst loss", no_wrap=True)
     t.add_column("Lost", justify="right", no_wrap=True)
     t.add_column("Bands worse", justify="right", no_wrap=True)
+    imports = "worst_import_loss" in techs.columns
+    if imports:
+        t.add_column("Imports lost", justify="right", no_wrap=True)
     for r in techs.to_dict("records"):
         worst = (
             "—"
@@ -53,6 +56,7 @@ def technologies_table(techs: pd.DataFrame, names: dict[str, str]) -> Table:
             worst,
             pct(r["worst_loss"]),
             str(r["bands_worse"]),
+            *([share(r["worst_import_loss"])] if imports else []),
         )
     return t
 
@@ -124,6 +128,59 @@ def materials_table(impact: pd.DataFrame, names: dict[str, str]) -> Table:
     return t
 
 
+def imports_table(impact: pd.DataFrame, economy: dict, names: dict[str, str]) -> Table:
+    """The economy's imports: share from the removed countries, partners that remain."""
+    who = ", ".join(result_without(impact))
+    t = _table(
+        f"Imports of {economy['economy']} ({economy['trade_year']}, BACI values): "
+        f"share from {who}, worst first"
+    )
+    t.add_column("Material", min_width=8)
+    t.add_column("Stage", no_wrap=True)
+    t.add_column("Imports k$", justify="right", no_wrap=True)
+    t.add_column("Lost", justify="right", no_wrap=True)
+    t.add_column("Partners left (share of what remains)")
+    rows = impact[impact["import_share_lost"].fillna(0) > 0].sort_values(
+        ["import_share_lost", "imports_value"], ascending=False, kind="mergesort"
+    )
+    for r in rows.to_dict("records"):
+        pairs = [p.split() for p in str(r["partners_after"] or "").split("; ") if " " in p]
+        # every listed partner has a positive share, even where 3 decimals round it to 0
+        partners = "; ".join(f"{c} {share(max(float(v), 1e-4))}" for c, v in pairs) or "none"
+        t.add_row(
+            names.get(r["material"], r["material"]),
+            r["stage"],
+            num(r["imports_value"]),
+            share(r["import_share_lost"]),
+            partners,
+        )
+    traded = impact["imports_value"].notna()
+    notes = [
+        f"{int((traded & (impact['import_share_lost'] == 0)).sum())} material x stage rows "
+        f"imported, none of it from {who}",
+        f"{int((~traded).sum())} rows without imports in the trade data (no HS6 code mapped, "
+        "or no imports that year)",
+        "Direct imports only: material from a removed country that arrives through a third "
+        "country (re-exports, processing elsewhere) is not traced.",
+        *economy.get("caveats", []),
+    ]
+    if economy["kind"] != "country":
+        notes.append(
+            f"flows between the members of {economy['economy']} are left out: the shares are "
+            "of its imports from outside"
+        )
+    t.caption = "\n".join(notes)
+    t.caption_justify = "left"
+    return t
+
+
+def share(x) -> str:
+    """'45%', '<1%' for a positive share under half a percent, '—' when missing."""
+    if _nan(x):
+        return "—"
+    return "<1%" if 0 < x < 0.005 else f"{x:.0%}"
+
+
 def result_without(impact: pd.DataFrame) -> list[str]:
     return str(impact["without"].iloc[0]).split("|") if len(impact) else []
 
@@ -139,5 +196,7 @@ def print_scenario(console: Console, result, names, sources) -> None:
             f"No material of these technologies loses supply: {', '.join(sc.without)} "
             "produce none of them at this stage in the data."
         )
+    if result.economy:
+        console.print(imports_table(result.materials, result.economy, names))
     console.print(Text(NOTE, style="dim"))
     console.print(sources_line(sources))

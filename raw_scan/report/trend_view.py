@@ -94,5 +94,86 @@ def render_trend(df: pd.DataFrame, material_name: str, sources) -> Group:
             style="dim",
         )
     )
+    if sources:
+        parts.append(sources_line(sources))
+    return Group(*parts)
+
+
+def render_imports(imp: pd.DataFrame, meta: dict, material_name: str, sources) -> Group:
+    """Per stage, one row per trade year: imports, top partner, import HHI, non-EU share,
+    GeoPolRisk, the top partners; sparklines per indicator."""
+    parts = []
+    for stage, rows in imp.groupby("stage", sort=False):
+        t = Table(
+            title=f"Imports of {material_name} ({stage}) into {meta['economy']}, BACI values",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        for col, just in (
+            ("Year", "left"),
+            ("Imports k$", "right"),
+            ("Top partner", "left"),
+            ("Import HHI", "right"),
+            ("Non-EU", "right"),
+            ("GeoPolRisk", "right"),
+            ("Partners", "left"),
+        ):
+            t.add_column(col, justify=just, no_wrap=col != "Partners")
+        for r in rows.to_dict("records"):
+            top = (
+                "—"
+                if _missing(r["top_partner_share"])
+                else (f"{r['top_partner']} {r['top_partner_share']:.0%}")
+            )
+            partners = "; ".join(
+                f"{p.split()[0]} {float(p.split()[1]):.0%}"
+                for p in str(r["top_partners"] or "").split("; ")[1:3]
+                if " " in p
+            )
+            t.add_row(
+                str(r["year"]),
+                num(r["imports_value"]),
+                top,
+                num(r["import_hhi"], ".2f"),
+                pct(r["non_eu_share"]),
+                num(r["geopolrisk"], ".3f"),
+                partners or "—",
+            )
+        if len(rows) > 1:
+            t.add_section()
+            t.add_row(
+                Text("trend", style="bold"),
+                Text(sparkline(list(rows["imports_value"])), style="cyan"),
+                Text(sparkline(list(rows["top_partner_share"]), SHARE_SPAN), style="cyan"),
+                Text(sparkline(list(rows["import_hhi"]), SHARE_SPAN), style="cyan"),
+                Text(sparkline(list(rows["non_eu_share"]), SHARE_SPAN), style="cyan"),
+                Text(sparkline(list(rows["geopolrisk"]), SHARE_SPAN), style="cyan"),
+                "",
+            )
+        parts.append(t)
+    notes = []
+    for stage in meta.get("no_imports", []):
+        codes = ", ".join(meta["hs6"].get(stage, []))
+        notes.append(
+            f"{stage}: no imports in the trade data (HS6 {codes}; see docs/trade.md)"
+            if codes
+            else f"{stage}: no HS6 code mapped to this material, so no import figures"
+        )
+    notes += [
+        "Import HHI on 0-1 over partners; Partners = the 2nd and 3rd largest; a year without "
+        "imports has no partners (—). Definitions: docs/economy.md.",
+        *meta.get("caveats", []),
+    ]
+    if meta["kind"] != "country":
+        notes.append(
+            f"partners, import HHI and GeoPolRisk leave out flows between the members of "
+            f"{meta['economy']}; the non-EU share counts them, as the Commission does"
+        )
+    parts.append(Text("\n".join(notes), style="dim"))
     parts.append(sources_line(sources))
     return Group(*parts)
+
+
+def _missing(x) -> bool:
+    return x is None or x != x
