@@ -34,15 +34,15 @@ BELGIUM = FIX / "BACI_HS92_V202401b_belgium_2022_2024.zip"
 
 
 @pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    data = tmp_path / "data"
-    monkeypatch.setenv("RAW_SCAN_DATA_DIR", str(data))
+def env(private_data_dir, monkeypatch):
+    """The test's private data directory; no retry back-off, short timeouts, no BACI settings
+    from outside."""
     monkeypatch.setenv("RAW_SCAN_RETRY_BACKOFF", "0")
     monkeypatch.setenv("RAW_SCAN_HTTP_TIMEOUT", "5")
-    monkeypatch.delenv("RAW_SCAN_BACI_URL", raising=False)
-    monkeypatch.delenv("RAW_SCAN_BACI_YEARS", raising=False)
+    for var in ("RAW_SCAN_BACI_URL", "RAW_SCAN_BACI_YEARS"):
+        monkeypatch.delenv(var, raising=False)
     store.clear_cache()
-    yield data
+    yield private_data_dir
     store.clear_cache()
 
 
@@ -149,6 +149,24 @@ def test_belgium_release_years_blank_quantity_and_only_mapped_codes(monkeypatch)
     assert "\n2022,40,56,760110,10.536,\n" in raw
     row = one(df, 2022, "AUT", "BEL", "760110")
     assert row["value"] == 10.536 and math.isnan(row["quantity"])
+
+
+def test_text_product_codes_are_read_and_never_kept(tmp_path):
+    """BACI's legacy code 9999AA (real: in the V202301 product list) and any other text code
+    do not stop the numeric fast path from giving the same rows."""
+    extra = b"2022,56,699,9999AA,1.000,1.000\n"
+    path = rezip(
+        tmp_path / "a.zip",
+        belgium_members(**{"BACI_HS92_Y2022_V202401b.csv": _y22() + extra}),
+    )
+    base, _ = baci.parse_release(BELGIUM, codes())
+    pd.testing.assert_frame_equal(baci.parse_release(path, codes())[0], base)
+    odd = b"2022,56,699,99XX01,1.000,1.000\n"
+    path = rezip(
+        tmp_path / "b.zip",
+        belgium_members(**{"BACI_HS92_Y2022_V202401b.csv": _y22() + extra + odd}),
+    )
+    pd.testing.assert_frame_equal(baci.parse_release(path, codes())[0], base)
 
 
 def test_year_selection_env_and_default(monkeypatch):

@@ -153,21 +153,53 @@ def read_raw(source, *, file: str, codes: Iterable[str] | None = None) -> pd.Dat
     return raw
 
 
-def filter_pandas(stream: IO[bytes], codes: set[str], *, file: str) -> pd.DataFrame:
-    """Stream a yearly BACI CSV in chunks of ``CHUNK_ROWS`` rows; keep the rows of ``codes``."""
-    wanted = list(_spellings(codes))
+class _TextCode(Exception):
+    """A product code that is not a number (other than 9999AA): read ``k`` as text instead."""
+
+
+def _pandas_pass(stream: IO[bytes], codes: set[str], *, file: str, numeric: bool):
+    if numeric:  # k as a number: about a fifth faster than text; 9999AA becomes NaN
+        opts = {**_READ, "dtype": {**_READ["dtype"], "k": "float64"}}
+        opts["na_values"] = {**_READ["na_values"], "k": ["9999AA"]}
+        wanted: list = [float(c) for c in codes]
+    else:
+        opts, wanted = _READ, list(_spellings(codes))
     kept = []
     try:
-        with pd.read_csv(stream, chunksize=CHUNK_ROWS, **_READ) as reader:
+        with pd.read_csv(stream, chunksize=CHUNK_ROWS, **opts) as reader:
             for chunk in reader:
                 kept.append(chunk[chunk["k"].isin(wanted)])
-    except (ValueError, KeyError, *STREAM_ERRORS) as exc:
+    except ValueError as exc:
+        if numeric:
+            raise _TextCode from None
         raise _bad_file(file, exc) from None
-    return pd.concat(kept, ignore_index=True) if kept else _empty_raw()
+    except (KeyError, *STREAM_ERRORS) as exc:
+        raise _bad_file(file, exc) from None
+    raw = pd.concat(kept, ignore_index=True) if kept else _empty_raw()
+    if numeric:
+        raw["k"] = raw["k"].astype("int64").astype(str)
+    return raw
 
 
-def filter_csv(stream: IO[bytes], codes: set[str], *, file: str) -> pd.DataFrame:
+def filter_pandas(open_member: Callable[[], IO[bytes]], codes: set[str], *, file: str):
+    """Stream a yearly BACI CSV in chunks of ``CHUNK_ROWS`` rows; keep the rows of ``codes``.
+    ``k`` is read as a number; a file with other text codes than 9999AA is read again with
+    ``k`` as text (and a malformed file then fails with one line)."""
+    try:
+        with open_member() as fh:
+            return _pandas_pass(fh, codes, file=file, numeric=True)
+    except _TextCode:
+        with open_member() as fh:
+            return _pandas_pass(fh, codes, file=file, numeric=False)
+
+
+def filter_csv(open_member: Callable[[], IO[bytes]], codes: set[str], *, file: str):
     """The same filter with the standard csv module: one pass, only kept rows become objects."""
+    with open_member() as stream:
+        return _csv_pass(stream, codes, file=file)
+
+
+def _csv_pass(stream: IO[bytes], codes: set[str], *, file: str) -> pd.DataFrame:
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
     reader = csv.reader(text)
     try:
@@ -430,8 +462,7 @@ def parse_release(
         frames = []
         for year in select_years(rel.years, spec):
             member = rel.years[year]
-            with rel.opener(member) as fh:
-                raw = filter_rows(fh, codes, file=member)
+            raw = filter_rows(lambda m=member: rel.opener(m), codes, file=member)
             if len(raw) and not (raw["t"] == year).all():
                 raise DataValidationError(f"baci: {member}: holds rows of another year than {year}")
             log(f"baci: {member}: {len(raw)} rows kept")
