@@ -174,7 +174,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_500_000)
     ap.add_argument("--keep", type=Path, help="write (or reuse) the synthetic archive here")
-    ap.add_argument("--engines", default="pandas,csv")
+    ap.add_argument("--engines", default="scan,pandas,csv")
     ap.add_argument("--child", nargs=2, metavar=("ARCHIVE", "ENGINE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:

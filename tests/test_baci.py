@@ -103,7 +103,7 @@ def test_product_table_keeps_leading_zeros_and_the_legacy_code():
 
 
 # ------------------------------------------------------------------ a release, streamed
-@pytest.mark.parametrize("engine", ["pandas", "csv"])
+@pytest.mark.parametrize("engine", sorted(baci.ENGINES))
 def test_algeria_release_quirks_padded_na_and_integer_k(engine):
     df, edition = baci.parse_release(ALGERIA, codes(), engine=engine)
     assert edition == "baci-hs92-v202301"
@@ -127,10 +127,24 @@ def test_algeria_release_quirks_padded_na_and_integer_k(engine):
     assert len(other) == 5 + 22 and other["quantity"].isna().sum() == 5
 
 
-def test_both_engines_give_the_same_table():
-    a, _ = baci.parse_release(BELGIUM, codes(), engine="pandas")
-    b, _ = baci.parse_release(BELGIUM, codes(), engine="csv")
-    pd.testing.assert_frame_equal(a, b)
+def test_every_engine_gives_the_same_table():
+    assert baci.ENGINES["scan"] is baci.filter_scan  # the default of parse_release
+    a, _ = baci.parse_release(BELGIUM, codes())
+    for engine in ("pandas", "csv"):
+        pd.testing.assert_frame_equal(a, baci.parse_release(BELGIUM, codes(), engine=engine)[0])
+
+
+def test_the_pandas_written_layout_with_an_index_column_is_read_too(tmp_path):
+    """The Algeria file as found (pandas wrote an unnamed index column in front of BACI's
+    columns) is not plain t,i,j,k,v,q: the scan hands it to the CSV parser, same rows."""
+    lines = member(ALGERIA, "BACI_HS92_Y2021_V202301.csv").split(b"\r\n")
+    indexed = [b"," + lines[0]] + [b"%d," % n + ln for n, ln in enumerate(lines[1:]) if ln]
+    with zipfile.ZipFile(ALGERIA) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["BACI_HS92_Y2021_V202301.csv"] = b"\r\n".join([*indexed, b""])
+    path = rezip(tmp_path / "BACI_HS92_V202301.zip", members)
+    expected, _ = baci.parse_release(ALGERIA, codes())
+    pd.testing.assert_frame_equal(baci.parse_release(path, codes())[0], expected)
 
 
 def test_belgium_release_years_blank_quantity_and_only_mapped_codes(monkeypatch):
