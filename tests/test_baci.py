@@ -26,7 +26,7 @@ from conftest import one_flow as one
 
 from raw_scan import refresh, store
 from raw_scan.errors import DataValidationError, UsageError
-from raw_scan.sources import baci
+from raw_scan.sources import baci, baci_filter
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "baci"
 ALGERIA = FIX / "BACI_HS92_V202301_algeria_2021.zip"
@@ -128,7 +128,7 @@ def test_algeria_release_quirks_padded_na_and_integer_k(engine):
 
 
 def test_every_engine_gives_the_same_table():
-    assert baci.ENGINES["scan"] is baci.filter_scan  # the default of parse_release
+    assert baci.ENGINES["scan"] is baci_filter.filter_scan  # the default of parse_release
     a, _ = baci.parse_release(BELGIUM, codes())
     for engine in ("pandas", "csv"):
         pd.testing.assert_frame_equal(a, baci.parse_release(BELGIUM, codes(), engine=engine)[0])
