@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import one_flow as one
+from conftest import one
 
 from raw_scan import refresh, store
 from raw_scan.errors import DataValidationError, UsageError
@@ -109,20 +109,22 @@ def test_algeria_release_quirks_padded_na_and_integer_k(engine):
     assert edition == "baci-hs92-v202301"
     assert set(df["year"]) == {2021} and set(df["exporter"]) == {"DZA"}
     # 2021,12,56,251020,442.168,     4777.520  (Belgium's code 56 -> BEL)
-    row = one(df, 2021, "DZA", "BEL", "251020")
+    row = one(df, year=2021, exporter="DZA", importer="BEL", hs6="251020")
     assert (row["value"], row["quantity"]) == (442.168, 4777.52)
     # 34 lines of Algeria's file carry a mapped code (16 ground phosphate rock 251020, 9
     # unground 251010); one of them has no quantity: 2021,12,705,780110,0.023,           NA
     assert len(df) == 34 and (df["hs6"] == "251020").sum() == 16
     assert (df["hs6"] == "251010").sum() == 9
-    row = one(df, 2021, "DZA", "SVN", "780110")
+    row = one(df, year=2021, exporter="DZA", importer="SVN", hs6="780110")
     assert row["value"] == 0.023 and math.isnan(row["quantity"])
     assert df["quantity"].isna().sum() == 1
     # any code list works: 40630 (HS 040630, zero lost), 401693 with "           NA" quantities
     other, _ = baci.parse_release(ALGERIA, {"040630", "401693"}, engine=engine)
-    row = one(other, 2021, "DZA", "AGO", "040630")  # 2021,12,24,40630,34.316,       14.138
+    # 2021,12,24,40630,34.316,       14.138
+    row = one(other, year=2021, exporter="DZA", importer="AGO", hs6="040630")
     assert (row["value"], row["quantity"]) == (34.316, 14.138)
-    row = one(other, 2021, "DZA", "AGO", "401693")  # 2021,12,24,401693,0.128,           NA
+    # 2021,12,24,401693,0.128,           NA
+    row = one(other, year=2021, exporter="DZA", importer="AGO", hs6="401693")
     assert row["value"] == 0.128 and math.isnan(row["quantity"])
     assert len(other) == 5 + 22 and other["quantity"].isna().sum() == 5
 
@@ -154,14 +156,14 @@ def test_belgium_release_years_blank_quantity_and_only_mapped_codes(monkeypatch)
     assert set(df["hs6"]) <= codes()
     raw = member(BELGIUM, "BACI_HS92_Y2022_V202401b.csv").decode()
     assert "\n2022,56,699,282520,27655.693,321.877\n" in raw
-    row = one(df, 2022, "BEL", "IND", "282520")
+    row = one(df, year=2022, exporter="BEL", importer="IND", hs6="282520")
     assert (row["value"], row["quantity"]) == (27655.693, 321.877)
     # kaolin (250700) is in the file, but raw-scan maps no material to it
     assert "\n2022,24,56,250700,0.048,0.004\n" in raw
     assert "250700" not in set(df["hs6"])
     # 2022,40,56,760110,10.536,  (Austria -> Belgium, unwrought aluminium, no quantity)
     assert "\n2022,40,56,760110,10.536,\n" in raw
-    row = one(df, 2022, "AUT", "BEL", "760110")
+    row = one(df, year=2022, exporter="AUT", importer="BEL", hs6="760110")
     assert row["value"] == 10.536 and math.isnan(row["quantity"])
 
 
