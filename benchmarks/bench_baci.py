@@ -14,7 +14,7 @@ sorted by exporter, importer, product as BACI's files are; values and quantities
 log-normal figures (they are not data and are never used as such). Target (issue 8): a
 10-million-row year in under 20 s and under 1 GB on a 2-core machine.
 
-    python benchmarks/bench_baci.py                       # 10.5 million rows, both engines
+    python benchmarks/bench_baci.py                       # 10.5 million rows, all three readers
     python benchmarks/bench_baci.py --rows 2000000 --keep baci_bench.zip   # reuse it
 """
 
