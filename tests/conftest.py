@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,16 +23,27 @@ def pytest_configure(config):
     )
 
 
-def one_flow(df, year: int, exporter: str, importer: str, hs6: str):
-    """The single row of a trade table for one year, exporter, importer and HS6 code."""
-    hit = df[
-        (df["year"] == year)
-        & (df["exporter"] == exporter)
-        & (df["importer"] == importer)
-        & (df["hs6"] == hs6)
-    ]
-    assert len(hit) == 1, hit
+def one(df: pd.DataFrame, **where) -> pd.Series:
+    """The single row of ``df`` whose columns equal the given values (fails unless exactly one)."""
+    mask = pd.Series(True, index=df.index)
+    for col, value in where.items():
+        mask &= df[col] == value
+    hit = df[mask]
+    assert len(hit) == 1, f"{len(hit)} rows for {where}"
     return hit.iloc[0]
+
+
+@pytest.fixture(scope="module")
+def make_httpserver():
+    """Serve ``httpserver`` on 127.0.0.1 only, threaded so a deliberately slow handler never
+    holds up the next request."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
 
 
 @pytest.fixture(autouse=True)
