@@ -36,21 +36,12 @@ def economy(
     Example: raw-scan economy BEL --year 2023 --format csv --output bel.csv
     """
     from raw_scan import api
-    from raw_scan.report import export
 
     eco = api.resolve_economy(name)
     df = api.economy(name, year)
     meta = api.economy_meta(eco, int(df["year"].iloc[0]))
-    if format is Format.csv:
-        return write(export.to_csv(df, api.ECONOMY_COLUMNS), output)
-    if format is Format.json:
-        return write(
-            export.to_json({**meta, "records": export.records(df, api.ECONOMY_COLUMNS)}), output
-        )
-    from raw_scan.report import economy as render
-
-    with console(output) as con:
-        render.print_economy(con, df, meta)
+    draw = lambda con, render: render.print_economy(con, df, meta)  # noqa: E731
+    _emit(df, api.ECONOMY_COLUMNS, meta, format, output, draw)
 
 
 @app.command()
@@ -98,19 +89,31 @@ def dependencies(
     Example: raw-scan dependencies EU27 --year 2023 --persistent --format csv
     """
     from raw_scan import api
-    from raw_scan.report import export
 
     eco = api.resolve_economy(name)
     limits = api.Thresholds(supplier_hhi, outside_share, imports_to_exports)
     df = api.dependencies(name, year, thresholds=limits, persistent=persistent)
     meta = api.economy_meta(eco, api.trade_year(year), thresholds=limits)
+    _emit(
+        df,
+        api.SCREEN_COLUMNS,
+        meta,
+        format,
+        output,
+        lambda con, r: r.print_screen(con, df, meta, persistent_only=persistent),
+    )
+
+
+def _emit(df, columns: list[str], meta: dict, format: Format, output, table) -> None:
+    """CSV (the columns), JSON (``meta`` plus the records), or the terminal table drawn by
+    ``table(console, raw_scan.report.economy)``."""
+    from raw_scan.report import export
+
     if format is Format.csv:
-        return write(export.to_csv(df, api.SCREEN_COLUMNS), output)
+        return write(export.to_csv(df, columns), output)
     if format is Format.json:
-        return write(
-            export.to_json({**meta, "records": export.records(df, api.SCREEN_COLUMNS)}), output
-        )
+        return write(export.to_json({**meta, "records": export.records(df, columns)}), output)
     from raw_scan.report import economy as render
 
     with console(output) as con:
-        render.print_screen(con, df, meta, persistent_only=persistent)
+        table(con, render)

@@ -2,9 +2,9 @@
 
     GeoPolRisk_Ac = HHI_A * sum_i(g_i * f_Aic) / (p_Ac + F_Ac)
 
-(Gemechu et al. 2016, doi:10.1111/jiec.12279; Santillan-Saldivar et al. 2021,
-doi:10.1016/j.resconrec.2020.105108; Koyamparambath et al. 2024, geopolrisk-py,
-doi:10.21105/joss.09600), with
+(Gemechu et al. 2016, J. Ind. Ecol. 20(1):154-165; Santillan-Saldivar et al. 2021,
+doi:10.1016/j.resconrec.2020.105108, and 2022, doi:10.1007/s11367-022-02027-y; Koyamparambath et
+al. 2024, doi:10.1016/j.resconrec.2024.107801; geopolrisk-py, doi:10.21105/joss.09600), with
 
 * HHI_A: Herfindahl-Hirschman index on 0-1 of world production of A in the trade year, over
   the countries of the World Mining Data series (shares of their sum);
