@@ -44,7 +44,7 @@ def cell(band) -> Text:
 def grid_table(grid: pd.DataFrame, tech_ids: list[str], width: int = 100) -> Table:
     """The grid; the 'Top' column only when the terminal has room for it."""
     short = abbreviations(tech_ids)
-    with_top = width >= 32 + 4 * len(tech_ids)
+    with_top = width >= 36 + 4 * len(tech_ids)
     t = Table(
         title="Technology x material: band at each material's bottleneck stage",
         title_justify="left",
@@ -52,7 +52,7 @@ def grid_table(grid: pd.DataFrame, tech_ids: list[str], width: int = 100) -> Tab
         pad_edge=False,
         padding=0,
     )
-    t.add_column("Material", no_wrap=True, max_width=20)
+    t.add_column("Material", no_wrap=True, max_width=22)
     t.add_column("Stg", no_wrap=True)
     if with_top:
         t.add_column("Top", no_wrap=True)
