@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from raw_scan.report.layout import Column, FitTable
-from raw_scan.report.terminal import band_text, missing, num, pct, sources_footer, top_producer
+from raw_scan.report.terminal import _nan, band_text, num, pct, sources_footer, top_producer
 
 INDICATOR_COLUMNS = (
     Column("Stage", required=True),
@@ -47,7 +47,7 @@ def indicators_table(stages: pd.DataFrame) -> FitTable:
             num(r["supplier_wgi"], ".1f"),
             pct(r["coverage"]),
             pct(r["eol_rir"]),
-            "—" if missing(r["source"]) else r["source"],
+            "—" if _nan(r["source"]) else r["source"],
         ]
         for r in stages.to_dict("records")
     ]

@@ -31,21 +31,21 @@ SHORT = {"usgs": "USGS", "iea": "IEA", "wmd": "WMD", "wgi": "WGI"}
 
 def source_label(source, year) -> str:
     """Short label for a cell: publisher and data year ('USGS 2023'); CSV keeps the full id."""
-    if missing(source):
+    if _nan(source):
         return "—"
     return f"{SHORT.get(str(source).split('-', 1)[0], source)} {year}"
 
 
-def missing(x) -> bool:
+def _nan(x) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
 
 
 def pct(x, digits: int = 0) -> str:
-    return "—" if missing(x) else f"{x:.{digits}%}"
+    return "—" if _nan(x) else f"{x:.{digits}%}"
 
 
 def num(x, fmt: str = ",.0f") -> str:
-    return "—" if missing(x) else format(x, fmt)
+    return "—" if _nan(x) else format(x, fmt)
 
 
 def band_text(band: str) -> Text:
@@ -65,7 +65,7 @@ MARKERS = ("*", "†", "‡", "§", "¶")
 
 def evidence_marks(values) -> dict[str, str]:
     """A marker per evidence value other than ``read`` ('*' for inferred, then †, ‡, ...)."""
-    weak = sorted({str(v) for v in values if not missing(v) and v != "read"}, key=_evidence_order)
+    weak = sorted({str(v) for v in values if not _nan(v) and v != "read"}, key=_evidence_order)
     return {
         v: MARKERS[min(i, len(MARKERS) - 1)] * (1 + i // len(MARKERS)) for i, v in enumerate(weak)
     }
@@ -146,7 +146,7 @@ def technology_table(tech_name: str, rows: pd.DataFrame, names: dict[str, str]) 
 
 
 def top_producer(r, digits: int = 0) -> str:
-    return "—" if missing(r["top_share"]) else f"{r['top_country']} {r['top_share']:.{digits}%}"
+    return "—" if _nan(r["top_share"]) else f"{r['top_country']} {r['top_share']:.{digits}%}"
 
 
 def summary_panel(summary, names: dict[str, str] | None = None) -> Panel:
@@ -205,7 +205,7 @@ def materials_table(df: pd.DataFrame) -> FitTable:
             r["material"],
             band_text(r["risk_band"]),
             num(r["risk_score"], ".2f"),
-            r["stage"] if not missing(r["risk_score"]) else "—",
+            r["stage"] if not _nan(r["risk_score"]) else "—",
             top_producer(r),
             num(r["hhi"]),
             eu_flags(r),
@@ -255,7 +255,7 @@ def print_changes(console: Console, changes: pd.DataFrame | None) -> None:
 
         def top(side, r=r):
             share = r[f"top_share_{side}"]
-            return "—" if missing(share) else f"{r[f'top_country_{side}']} {share:.0%}"
+            return "—" if _nan(share) else f"{r[f'top_country_{side}']} {share:.0%}"
 
         line = Text(f"  {r['material']} {r['stage']}: ")
         line.append(
@@ -264,7 +264,7 @@ def print_changes(console: Console, changes: pd.DataFrame | None) -> None:
         line.append_text(band_text(r["risk_band_old"]))
         line.append(" → ")
         line.append_text(band_text(r["risk_band_new"]))
-        old_src, new_src = (("—" if missing(r[k]) else r[k]) for k in ("source_old", "source_new"))
+        old_src, new_src = (("—" if _nan(r[k]) else r[k]) for k in ("source_old", "source_new"))
         if old_src != new_src:
             line.append(f"; source {old_src} → {new_src}")
         console.print(line, overflow="fold")
