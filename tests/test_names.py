@@ -90,20 +90,6 @@ def test_close_misspellings_suggest_the_technology(typed, meant):
         names.resolve_technology(typed)
 
 
-@pytest.mark.parametrize(
-    "typed, mid",
-    [
-        ("Co", "cobalt"),
-        ("REE", "rare-earths"),
-        ("  Natural   Graphite ", "natural-graphite"),
-        ("natural_graphite", "natural-graphite"),
-        ("aluminum", "aluminium"),
-    ],
-)
-def test_ids_names_and_aliases_resolve(typed, mid):
-    assert names.resolve_material(typed) == mid
-
-
 def test_shown_keeps_short_names_and_shortens_long_ones():
     assert names.shown("cobalt") == "'cobalt'"
     assert names.shown("a" * 40) == repr("a" * 40)

@@ -12,8 +12,8 @@ import sys
 import threading
 
 import pytest
-from conftest import ROOT
 from test_cli import assert_one_error_line, call
+from test_render import piped_env, run
 
 COMMANDS = {
     "technologies": ["technologies"],
@@ -21,19 +21,6 @@ COMMANDS = {
     "report": ["report", "li-ion-batteries"],
     "material": ["material", "gallium"],
 }
-
-
-def run(*args: str, data_dir, **kw) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
-    env.update(RAW_SCAN_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "raw_scan", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        **kw,
-    )
 
 
 def test_dash_is_stdout(capsys):
@@ -223,8 +210,7 @@ def test_a_full_device_is_one_line(tmp_path):
 
 
 def test_head_closing_the_pipe_exits_quietly(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
-    env.update(RAW_SCAN_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    env = piped_env(tmp_path)
     raw_scan = f"{sys.executable} -m raw_scan"
     proc = subprocess.run(
         ["bash", "-c", f"{raw_scan} materials | head -3; echo status=${{PIPESTATUS[0]}} >&2"],
@@ -239,8 +225,7 @@ def test_head_closing_the_pipe_exits_quietly(tmp_path):
 
 def test_a_reader_that_left_before_the_output_ends_it_quietly(tmp_path):
     """The read end is closed before raw-scan writes: every write gets EPIPE."""
-    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
-    env.update(RAW_SCAN_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    env = piped_env(tmp_path)
     for args in (["report", "--all"], ["report", "--all", "--format", "csv"]):
         proc = subprocess.Popen(
             [sys.executable, "-m", "raw_scan", *args],

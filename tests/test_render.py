@@ -24,17 +24,22 @@ from raw_scan.report import export, terminal
 RULE = "━"
 
 
-def run(*args: str, columns: int | None, data_dir) -> subprocess.CompletedProcess:
-    """``python -m raw_scan ARGS`` with stdout a pipe; $COLUMNS set, or unset."""
+def piped_env(data_dir, columns: int | None = None) -> dict[str, str]:
+    """The environment of a run whose stdout is a pipe: $COLUMNS as given (unset: None)."""
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     env.update(RAW_SCAN_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
     if columns is not None:
         env["COLUMNS"] = str(columns)
+    return env
+
+
+def run(*args: str, data_dir, columns: int | None = None) -> subprocess.CompletedProcess:
+    """``python -m raw_scan ARGS`` with stdout a pipe; $COLUMNS set, or unset."""
     return subprocess.run(
         [sys.executable, "-m", "raw_scan", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env=piped_env(data_dir, columns),
         timeout=120,
     )
 
