@@ -19,7 +19,7 @@ from raw_scan.report.terminal import _nan, band_text, num, pct, sources_footer, 
 
 INDICATOR_COLUMNS = (
     Column("Stage", required=True),
-    Column("Band", priority=100),
+    Column("Band", wrap=True, min_width=9, priority=100),
     Column("Score", justify="right", priority=90),
     Column("Year", justify="right", priority=40),
     Column("Top producer", priority=80),

@@ -49,7 +49,8 @@ def num(x, fmt: str = ",.0f") -> str:
 
 
 def band_text(band: str) -> Text:
-    return Text(band, style=BAND_STYLE.get(band, ""))
+    """The band in its colour; a partial band ('high (partial)') in the colour of its band."""
+    return Text(band, style=BAND_STYLE.get(str(band).split(" (")[0], ""))
 
 
 def eu_flags(row) -> str:
@@ -57,33 +58,37 @@ def eu_flags(row) -> str:
     return "+".join(flags) or "—"
 
 
-EVIDENCE_NOTES = {
-    "inferred": "the technology-material link is inferred, not read in a cited source",
+# evidence grade of a technology-material link -> its marker and note; any other grade than
+# "read" (including grades added later) gets the next spare marker and a generic note
+EVIDENCE = {
+    "inferred": ("*", "the technology-material link is inferred, not read in a cited source"),
+    "read-weak": (
+        "†",
+        "the technology-material link is stated only in weak sources (trade press, commentary, "
+        "...; see Technology evidence in docs/methodology.md)",
+    ),
 }
-MARKERS = ("*", "†", "‡", "§", "¶")
+SPARE_MARKS = ("‡", "§", "¶")
 
 
 def evidence_marks(values) -> dict[str, str]:
-    """A marker per evidence value other than ``read`` ('*' for inferred, then †, ‡, ...)."""
-    weak = sorted({str(v) for v in values if not _nan(v) and v != "read"}, key=_evidence_order)
-    return {
-        v: MARKERS[min(i, len(MARKERS) - 1)] * (1 + i // len(MARKERS)) for i, v in enumerate(weak)
-    }
-
-
-def _evidence_order(value: str) -> tuple[int, str]:
-    return (0 if value == "inferred" else 1, value)
+    """A marker per evidence grade other than ``read`` among ``values``."""
+    present = {str(v) for v in values if not _nan(v) and v != "read"}
+    marks = {v: mark for v, (mark, _) in EVIDENCE.items() if v in present}
+    for i, v in enumerate(sorted(present - set(EVIDENCE))):
+        marks[v] = SPARE_MARKS[i % len(SPARE_MARKS)] * (1 + i // len(SPARE_MARKS))
+    return marks
 
 
 def evidence_note(value: str, mark: str) -> str:
-    text = EVIDENCE_NOTES.get(value, f"evidence for the technology-material link: {value}")
+    text = EVIDENCE.get(value, (mark, f"evidence of the technology-material link: {value}"))[1]
     return f"{mark} {text}"
 
 
 REPORT_COLUMNS = (
-    Column("Material", wrap=True, required=True),
+    Column("Material", wrap=True, min_width=16, required=True),
     Column("Stage", wrap=True, required=True),
-    Column("Band", priority=100),
+    Column("Band", wrap=True, min_width=9, priority=100),
     Column("Score", justify="right", priority=90),
     Column("Top producer", priority=80),
     Column("Top 3", justify="right", priority=50),
@@ -187,7 +192,7 @@ def print_report(
 
 MATERIALS_COLUMNS = (
     Column("Id", required=True),
-    Column("Band", priority=100),
+    Column("Band", wrap=True, min_width=9, priority=100),
     Column("Score", justify="right", priority=90),
     Column("Stage", priority=85),
     Column("Top producer", priority=80),
