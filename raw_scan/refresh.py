@@ -25,7 +25,7 @@ from raw_scan import manifest as mf
 from raw_scan import store
 from raw_scan.errors import LockedError, RawScanError, UsageError
 
-SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu", "bgs")
+SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu", "baci", "bgs")
 DEFAULT_IDS = ("usgs", "wgi", "wmd")  # the ones with a public download URL
 
 
@@ -150,6 +150,21 @@ def _load_eu(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
     }, "eu-crm-file"
 
 
+def _fetch_baci(staging: Path, progress: bool) -> tuple[Path, str]:
+    from raw_scan.sources import baci, http
+
+    url = http.resolve_url("baci", baci.META["download"])
+    return http.download(url, staging, source_id="baci", progress=progress), url
+
+
+def _load_baci(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
+    from raw_scan.sources import baci
+
+    codes = baci.mapped_codes(store.load("hs_materials"))
+    df, edition = baci.parse_release(path, codes)
+    return {"trade": df}, edition
+
+
 def _fetch_bgs(staging: Path, progress: bool) -> tuple[Path, str]:
     from raw_scan.sources import bgs, http
 
@@ -172,6 +187,7 @@ ADAPTERS: dict[str, tuple[Callable, Callable]] = {
     "wmd": (_fetch_wmd, _load_wmd),
     "iea": (_fetch_iea, _load_iea),
     "eu": (_fetch_eu, _load_eu),
+    "baci": (_fetch_baci, _load_baci),
     "bgs": (_fetch_bgs, _load_bgs),
 }
 
@@ -208,6 +224,10 @@ def refresh(
             raise UsageError(f"--file {file}: no such file or folder")
     if max_age_days is not None and max_age_days < 0:
         raise UsageError("--max-age must be zero or more days")
+    if "baci" in ids:
+        from raw_scan.sources import baci
+
+        baci.check_years_spec(os.environ.get("RAW_SCAN_BACI_YEARS"))
     from filelock import FileLock, Timeout
 
     root = store.data_dir()
@@ -314,12 +334,15 @@ def _write_snapshot(
     old_tables = {t["table"]: t for t in old_manifest.get("tables", [])}
     entries = []
     for table in store.TABLES:
-        dest = work / f"{table}.csv"
+        dest = work / store.table_file(table)
         if table in replaced:
             replaced[table].to_csv(dest, index=False, lineterminator="\n")
             rows = len(replaced[table])
         else:
-            shutil.copyfile(old_dir / f"{table}.csv", dest)
+            src = old_dir / store.table_file(table)
+            if not src.exists():  # a table that came with a newer raw-scan than the snapshot
+                src = store.bundled_dir() / store.table_file(table)
+            shutil.copyfile(src, dest)
             rows = old_tables.get(table, {}).get("rows", 0)
         entry = mf.table_entry(
             table,

@@ -33,6 +33,19 @@ def one(df: pd.DataFrame, **where) -> pd.Series:
     return hit.iloc[0]
 
 
+@pytest.fixture(scope="module")
+def make_httpserver():
+    """Serve ``httpserver`` on 127.0.0.1 only, threaded so a deliberately slow handler never
+    holds up the next request."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
 def private_data_dir(tmp_path_factory, monkeypatch):
     data_dir = tmp_path_factory.mktemp("raw-scan-data")

@@ -11,6 +11,7 @@ parser's output.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -29,7 +30,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import USER_LINE
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from raw_scan import api, cli, refresh, store
@@ -64,17 +64,6 @@ SERVED = {
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def make_httpserver():
-    """Serve ``httpserver`` on 127.0.0.1 only, threaded so a deliberately slow handler never
-    holds up the next request."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -158,7 +147,8 @@ def assert_consistent(data: Path) -> Path:
     for t in manifest["tables"]:
         path = folder / t["file"]
         assert sha256(path) == t["sha256"], t["table"]
-        with open(path, newline="", encoding="utf-8") as fh:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", newline="", encoding="utf-8") as fh:
             assert sum(1 for _ in csv.reader(fh)) - 1 == t["rows"], t["table"]
     assert not list(data.glob(".staging-*")) and not list(data.glob(".active-*"))
     return folder
