@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
+from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, pick_format, write
 
 EconomyArg = Annotated[
     str,
@@ -27,7 +27,7 @@ YearOpt = Annotated[
 def economy(
     name: EconomyArg,
     year: YearOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """An economy's imports of the materials of all technologies, ranked by GeoPolRisk:
@@ -35,6 +35,7 @@ def economy(
 
     Example: raw-scan economy BEL --year 2023 --format csv --output bel.csv
     """
+    format = pick_format(format, output)
     from raw_scan import api
 
     eco = api.resolve_economy(name)
@@ -80,7 +81,7 @@ def dependencies(
             help="Criterion 3: imports from outside the EU / all exports above this.",
         ),
     ] = 1.0,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """The EU strategic-dependency screen, one row per HS6 product, dependent products first
@@ -88,6 +89,7 @@ def dependencies(
 
     Example: raw-scan dependencies EU27 --year 2023 --persistent --format csv
     """
+    format = pick_format(format, output)
     from raw_scan import api
 
     eco = api.resolve_economy(name)

@@ -14,6 +14,7 @@ from raw_scan.cli._common import (
     app,
     console,
     names_of,
+    pick_format,
     write,
 )
 from raw_scan.errors import UsageError
@@ -33,11 +34,12 @@ TradeYearOpt = Annotated[
 
 
 @app.command()
-def technologies(format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+def technologies(format: FormatOpt = None, output: OutputOpt = None) -> None:
     """List the technologies: ids (use them with 'report'), names, number of materials.
 
     Example: raw-scan technologies
     """
+    format = pick_format(format, output)
     from raw_scan import api
     from raw_scan.report import export
 
@@ -47,21 +49,19 @@ def technologies(format: FormatOpt = Format.table, output: OutputOpt = None) -> 
         return write(export.to_csv(df, cols), output)
     if format is Format.json:
         return write(export.to_json(export.records(df, cols)), output)
-    from rich.table import Table
+    from raw_scan.report import terminal
 
     with console(output) as con:
-        t = Table("Id", "Name", "Materials", "Scope")
-        for r in df.to_dict("records"):
-            t.add_row(r["id"], r["name"], str(r["materials"]), r["scope"])
-        con.print(t)
+        con.print(terminal.technologies_table(df))
 
 
 @app.command()
-def materials(format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+def materials(format: FormatOpt = None, output: OutputOpt = None) -> None:
     """List every material with its risk band at its bottleneck stage, worst first.
 
     Example: raw-scan materials --format csv --output materials.csv
     """
+    format = pick_format(format, output)
     from raw_scan import api
     from raw_scan.report import export, terminal
 
@@ -87,7 +87,7 @@ def report(
     all_: Annotated[bool, typer.Option("--all", help="Report on every technology.")] = False,
     economy: EconomyOpt = None,
     year: TradeYearOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
     plot: PlotOpt = None,
 ) -> None:
@@ -95,6 +95,7 @@ def report(
 
     Example: raw-scan report li-ion-batteries --economy BEL --format csv --output li-ion.csv
     """
+    format = pick_format(format, output)
     from raw_scan import api, store
     from raw_scan.report import export, plots, terminal
 
@@ -117,7 +118,7 @@ def report(
     if format is Format.json:
         payload = {
             "records": export.records(df, columns),
-            "summary": [vars(s) for s in summaries],
+            "summary": [export.plain(vars(s)) for s in summaries],
             "sources": api.sources_used(df),
         }
         return write(export.to_json(payload), output)
@@ -136,7 +137,7 @@ def material(
     name: Annotated[str, typer.Argument(help="Material id, name or alias, e.g. gallium, REE.")],
     economy: EconomyOpt = None,
     year: TradeYearOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
     plot: PlotOpt = None,
 ) -> None:
@@ -144,8 +145,10 @@ def material(
 
     Example: raw-scan material gallium --economy EU27
     """
+    format = pick_format(format, output)
     from raw_scan import api
-    from raw_scan.report import export, plots, terminal
+    from raw_scan.report import card as card_view
+    from raw_scan.report import export, plots
 
     if plot:
         plots.check(plot)
@@ -162,14 +165,14 @@ def material(
             "name": card.name,
             "stages": export.records(card.stages, columns),
             "producers": {s: export.records(p) for s, p in card.producers.items()},
-            "eu_assessment": {k: export._cell(v) for k, v in card.eu.items()},
+            "eu_assessment": export.plain(card.eu),
             "crma": card.crma,
             "technologies": card.technologies,
             "sources": sources,
         }
         return write(export.to_json(payload), output)
     with console(output) as con:
-        terminal.material_card(con, card, sources)
+        card_view.material_card(con, card, sources)
         if economy:
             from raw_scan.report import economy as render
 

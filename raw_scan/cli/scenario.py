@@ -16,6 +16,7 @@ from raw_scan.cli._common import (
     app,
     console,
     names_of,
+    pick_format,
     write,
 )
 from raw_scan.cli.report import EconomyOpt, TradeYearOpt
@@ -61,7 +62,7 @@ def scenario(
     all_: AllOpt = False,
     economy: EconomyOpt = None,
     year: TradeYearOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
     plot: PlotOpt = None,
 ) -> None:
@@ -69,6 +70,7 @@ def scenario(
 
     Example: raw-scan scenario --without CHN --stage refining li-ion-batteries --economy BEL
     """
+    format = pick_format(format, output)
     from raw_scan.report import plots
 
     codes = [c for w in (without or []) for c in w.split(",") if c.strip()]
@@ -103,14 +105,15 @@ def scenario(
     from raw_scan.report import scenario_view
 
     with console(output) as con:
-        scenario_view.print_scenario(con, result, names_of("materials"), sources)
+        for part in scenario_view.renderables(result, names_of("materials"), sources):
+            con.print(part)
 
 
 @app.command()
 def grid(
     technology: TechArg = None,
     all_: AllOpt = False,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
     plot: PlotOpt = None,
 ) -> None:
@@ -118,6 +121,7 @@ def grid(
 
     Example: raw-scan grid --format csv --output grid.csv
     """
+    format = pick_format(format, output)
     from raw_scan.report import plots
 
     if plot:
@@ -137,7 +141,8 @@ def grid(
     from raw_scan.report import grid_view
 
     with console(output) as con:
-        con.print(grid_view.render_grid(df, ids, names_of("technologies"), sources, con.width))
+        for part in grid_view.render_grid(df, ids, names_of("technologies"), sources):
+            con.print(part)
 
 
 @app.command()
@@ -153,7 +158,7 @@ def trend(
             "with --format csv, the import rows.",
         ),
     ] = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
     plot: PlotOpt = None,
 ) -> None:
@@ -161,6 +166,7 @@ def trend(
 
     Example: raw-scan trend lithium --stage mining --economy EU27
     """
+    format = pick_format(format, output)
     from raw_scan.report import plots
 
     if plot:
@@ -195,8 +201,9 @@ def trend(
         return write(export.to_json(payload), output)
     from raw_scan.report import trend_view
 
+    parts = [] if df.empty else trend_view.render_trend(df, name, [] if economy else sources)
+    if economy:
+        parts += trend_view.render_imports(imp, meta, name, sources)
     with console(output) as con:
-        if not df.empty:
-            con.print(trend_view.render_trend(df, name, sources if not economy else []))
-        if economy:
-            con.print(trend_view.render_imports(imp, meta, name, sources))
+        for part in parts:
+            con.print(part)

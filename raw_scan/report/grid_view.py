@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pandas as pd
 from rich import box
-from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from raw_scan.report.layout import Column, FitTable
 from raw_scan.report.terminal import BAND_STYLE, _nan
 from raw_scan.scoring import composite
 
@@ -41,35 +41,52 @@ def cell(band) -> Text:
     return Text(CODE.get(base, "?") + mark, style=BAND_STYLE.get(base, ""))
 
 
-def grid_table(grid: pd.DataFrame, tech_ids: list[str], width: int = 100) -> Table:
-    """The grid; the 'Top' column only when the terminal has room for it."""
-    short = abbreviations(tech_ids)
-    with_top = width >= 36 + 4 * len(tech_ids)
-    t = Table(
-        title="Technology x material: band at each material's bottleneck stage",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        padding=0,
-    )
-    t.add_column("Material", no_wrap=True, max_width=22)
-    t.add_column("Stg", no_wrap=True)
-    if with_top:
-        t.add_column("Top", no_wrap=True)
-    for tid in tech_ids:
-        t.add_column(short[tid], justify="center", no_wrap=True, min_width=3)
-    for r in grid.to_dict("records"):
-        top = "" if _nan(r["top_share"]) else f"{r['top_country']} {r['top_share']:.0%}"
-        stage = "" if _nan(r["stage"]) else str(r["stage"])[:3]
-        t.add_row(
-            str(r["name"]), stage, *([top] if with_top else []), *map(cell, cells(r, tech_ids))
-        )
-    # per technology: how many of its materials are very high or high
-    t.add_section()
-    worst = ["very high", "high", *(b + composite.PARTIAL for b in ("very high", "high"))]
-    counts = [str(int(grid[tid].isin(worst).sum())) for tid in tech_ids]
-    t.add_row(Text("very high + high", style="bold"), "", *([""] if with_top else []), *counts)
-    return t
+class GridTable(FitTable):
+    """The grid as a :class:`FitTable` (so a pipe or a file gets it whole, and a narrow
+    terminal loses the least useful columns first) with one space between columns instead of
+    two: thirteen technology columns then fit 80 characters. The 'Top' column goes first, then
+    'Stg'; the material and technology columns are never left out."""
+
+    def __init__(self, grid: pd.DataFrame, tech_ids: list[str]):
+        short = abbreviations(tech_ids)
+        columns = [
+            Column("Material", required=True),
+            Column("Stg", priority=20),
+            Column("Top", priority=10),
+            *(Column(short[t], justify="center", required=True) for t in tech_ids),
+        ]
+        rows = []
+        for r in grid.to_dict("records"):
+            top = "" if _nan(r["top_share"]) else f"{r['top_country']} {r['top_share']:.0%}"
+            stage = "" if _nan(r["stage"]) else str(r["stage"])[:3]
+            rows.append([str(r["name"]), stage, top, *map(cell, cells(r, tech_ids))])
+        # per technology: how many of its materials are very high or high
+        worst = ["very high", "high", *(b + composite.PARTIAL for b in ("very high", "high"))]
+        counts = [str(int(grid[t].isin(worst).sum())) for t in tech_ids]
+        rows.append([Text("very high + high", style="bold"), "", "", *counts])
+        title = Text("Technology x material: band at each material's bottleneck stage")
+        super().__init__(columns, rows, title=title)
+        # technology columns at least 3 wide ("VH*"), so the grid reads as a grid
+        for widths in (self._natural, self._hard, self._soft):
+            widths[3:] = [max(3, w) for w in widths[3:]]
+
+    @staticmethod
+    def _total(widths) -> int:
+        widths = list(widths)
+        return sum(widths) + max(len(widths) - 1, 0)  # one space between columns
+
+    def table(self, width: int | None) -> Table:
+        lay = self.layout(width)
+        t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=0)
+        t.width = self._total(lay.widths)  # Layout.width counts two-space gaps
+        for i, w in zip(lay.shown, lay.widths, strict=True):
+            c = self.columns[i]
+            t.add_column(c.header, justify=c.justify, width=w, no_wrap=True)
+        for r in self.rows[:-1]:
+            t.add_row(*(r[i] for i in lay.shown))
+        t.add_section()
+        t.add_row(*(self.rows[-1][i] for i in lay.shown))
+        return t
 
 
 def legend(tech_ids: list[str], names: dict[str, str]) -> Text:
@@ -93,10 +110,9 @@ def cells(row: dict, tech_ids: list[str]) -> list:
     return [row[tid] for tid in tech_ids]
 
 
-def render_grid(
-    grid: pd.DataFrame, tech_ids: list[str], names: dict[str, str], sources, width: int = 100
-) -> Group:
-    return Group(grid_table(grid, tech_ids, width), legend(tech_ids, names), sources_line(sources))
+def render_grid(grid: pd.DataFrame, tech_ids: list[str], names: dict[str, str], sources) -> list:
+    """What the grid command prints, in order."""
+    return [GridTable(grid, tech_ids), legend(tech_ids, names), sources_line(sources)]
 
 
 def sources_line(sources: list[dict]) -> Text:

@@ -1,15 +1,15 @@
-"""Terminal view of a disruption scenario: technologies ranked by their worst loss, then the
-material x stage rows that lose supply, with the indicators before -> after."""
+"""Terminal view of a disruption scenario: technologies ranked by their worst loss, the
+material x stage rows that lose supply with the indicators before -> after, and with an
+economy, its imports lost. Tables are :class:`~raw_scan.report.layout.FitTable`: at a narrow
+width they leave out the least important columns (and say so), never cut a value."""
 
 from __future__ import annotations
 
 import pandas as pd
-from rich import box
-from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from raw_scan.report.grid_view import sources_line
+from raw_scan.report.layout import Column, FitTable
 from raw_scan.report.terminal import _nan, band_text, num, pct
 from raw_scan.scoring import composite
 
@@ -22,58 +22,57 @@ NOTE = (
 )
 
 
-def _table(title: str) -> Table:
-    return Table(
-        title=title,
-        title_justify="left",
-        box=box.SIMPLE_HEAVY,
-        pad_edge=False,
-        padding=(0, 1, 0, 0),
-    )
+def _title(text: str) -> Text:
+    return Text(text, style="bold")
 
 
-def technologies_table(techs: pd.DataFrame, names: dict[str, str]) -> Table:
-    t = _table("Technologies, worst loss first")
-    t.add_column("#", justify="right", no_wrap=True)
-    t.add_column("Technology", no_wrap=True)
-    t.add_column("Hit", justify="right", no_wrap=True)
-    t.add_column("Worst loss", no_wrap=True)
-    t.add_column("Lost", justify="right", no_wrap=True)
-    t.add_column("Bands worse", justify="right", no_wrap=True)
+def technologies_table(techs: pd.DataFrame, names: dict[str, str]) -> FitTable:
     imports = "worst_import_loss" in techs.columns
-    if imports:
-        t.add_column("Imports lost", justify="right", no_wrap=True)
+    columns = [
+        Column("#", justify="right", required=True),
+        Column("Technology", required=True),
+        Column("Hit", justify="right", priority=50),
+        Column("Worst loss", wrap=True, required=True),
+        Column("Lost", justify="right", required=True),
+        Column("Bands worse", justify="right", priority=20),
+        *([Column("Imports lost", justify="right", priority=40)] if imports else []),
+    ]
+    rows = []
     for r in techs.to_dict("records"):
         worst = (
             "—"
             if _nan(r["worst_material"])
             else f"{names.get(r['worst_material'], r['worst_material'])} ({r['worst_stage']})"
         )
-        t.add_row(
-            str(r["rank"]),
-            r["technology"],
-            f"{r['materials_hit']}/{r['materials']}",
-            worst,
-            pct(r["worst_loss"]),
-            str(r["bands_worse"]),
-            *([share(r["worst_import_loss"])] if imports else []),
+        rows.append(
+            [
+                str(r["rank"]),
+                r["technology"],
+                f"{r['materials_hit']}/{r['materials']}",
+                worst,
+                pct(r["worst_loss"]),
+                str(r["bands_worse"]),
+                *([share(r["worst_import_loss"])] if imports else []),
+            ]
         )
-    return t
+    return FitTable(columns, rows, title=_title("Technologies, worst loss first"))
 
 
 def _arrow(before: str, after: str) -> str:
     return f"{before}→{after}"
 
 
-def materials_table(impact: pd.DataFrame, names: dict[str, str]) -> Table:
+def materials_table(impact: pd.DataFrame, names: dict[str, str]) -> FitTable:
     hit = impact[impact["loss"].fillna(0) > 0]
-    t = _table("Materials and stages that lose supply, worst first")
-    t.add_column("Material", min_width=8)
-    t.add_column("Stage", no_wrap=True)
-    t.add_column("Lost", justify="right", no_wrap=True)
-    t.add_column("Top producer", no_wrap=True)
-    t.add_column("HHI", no_wrap=True)
-    t.add_column("Band")
+    columns = [
+        Column("Material", wrap=True, min_width=12, required=True),
+        Column("Stage", required=True),
+        Column("Lost", justify="right", required=True),
+        Column("Top producer", priority=60),
+        Column("HHI", priority=50),
+        Column("Band", wrap=True, min_width=11, priority=70),
+    ]
+    rows = []
     for r in hit.to_dict("records"):
         top_b = f"{r['top_country_before']} {r['top_share_before']:.0%}"
         top_a = (
@@ -85,14 +84,26 @@ def materials_table(impact: pd.DataFrame, names: dict[str, str]) -> Table:
         band = band_text(r["risk_band_before"])
         band.append(" → ")
         band.append_text(band_text(r["risk_band_after"]))
-        t.add_row(
-            names.get(r["material"], r["material"]),
-            r["stage"],
-            ("≥" if r["risk_band_before"].endswith(composite.PARTIAL) else "") + pct(r["loss"]),
-            _arrow(top_b, top_a),
-            _arrow(num(r["hhi_before"]), hhi_a),
-            band,
+        partial = str(r["risk_band_before"]).endswith(composite.PARTIAL)
+        rows.append(
+            [
+                names.get(r["material"], r["material"]),
+                r["stage"],
+                ("≥" if partial else "") + pct(r["loss"]),
+                _arrow(top_b, top_a),
+                _arrow(num(r["hhi_before"]), hhi_a),
+                band,
+            ]
         )
+    return FitTable(
+        columns,
+        rows,
+        title=_title("Materials and stages that lose supply, worst first"),
+        notes=_material_notes(impact, hit),
+    )
+
+
+def _material_notes(impact: pd.DataFrame, hit: pd.DataFrame) -> list[str]:
     notes = []
     untouched = impact[(impact["loss"].fillna(-1) == 0)]
     if len(untouched):
@@ -122,37 +133,35 @@ def materials_table(impact: pd.DataFrame, names: dict[str, str]) -> Table:
             f"{len(missing)} material x stage rows have no production series in the snapshot"
             + (f"; no data at either stage for: {', '.join(none)}" if none else "")
         )
-    if notes:
-        t.caption = "\n".join(notes)
-        t.caption_justify = "left"
-    return t
+    return notes
 
 
-def imports_table(impact: pd.DataFrame, economy: dict, names: dict[str, str]) -> Table:
+def imports_table(impact: pd.DataFrame, economy: dict, names: dict[str, str]) -> FitTable:
     """The economy's imports: share from the removed countries, partners that remain."""
     who = ", ".join(result_without(impact))
-    t = _table(
-        f"Imports of {economy['economy']} ({economy['trade_year']}, BACI values): "
-        f"share from {who}, worst first"
-    )
-    t.add_column("Material", min_width=8)
-    t.add_column("Stage", no_wrap=True)
-    t.add_column("Imports k$", justify="right", no_wrap=True)
-    t.add_column("Lost", justify="right", no_wrap=True)
-    t.add_column("Partners left (share of what remains)")
-    rows = impact[impact["import_share_lost"].fillna(0) > 0].sort_values(
+    columns = [
+        Column("Material", wrap=True, min_width=12, required=True),
+        Column("Stage", required=True),
+        Column("Imports k$", justify="right", priority=40),
+        Column("Lost", justify="right", required=True),
+        Column("Partners left (share of what remains)", wrap=True, min_width=16, priority=60),
+    ]
+    hit = impact[impact["import_share_lost"].fillna(0) > 0].sort_values(
         ["import_share_lost", "imports_value"], ascending=False, kind="mergesort"
     )
-    for r in rows.to_dict("records"):
+    rows = []
+    for r in hit.to_dict("records"):
         pairs = [p.split() for p in str(r["partners_after"] or "").split("; ") if " " in p]
         # every listed partner has a positive share, even where 3 decimals round it to 0
         partners = "; ".join(f"{c} {share(max(float(v), 1e-4))}" for c, v in pairs) or "none"
-        t.add_row(
-            names.get(r["material"], r["material"]),
-            r["stage"],
-            num(r["imports_value"]),
-            share(r["import_share_lost"]),
-            partners,
+        rows.append(
+            [
+                names.get(r["material"], r["material"]),
+                r["stage"],
+                num(r["imports_value"]),
+                share(r["import_share_lost"]),
+                partners,
+            ]
         )
     traded = impact["imports_value"].notna()
     notes = [
@@ -169,9 +178,11 @@ def imports_table(impact: pd.DataFrame, economy: dict, names: dict[str, str]) ->
             f"flows between the members of {economy['economy']} are left out: the shares are "
             "of its imports from outside"
         )
-    t.caption = "\n".join(notes)
-    t.caption_justify = "left"
-    return t
+    title = (
+        f"Imports of {economy['economy']} ({economy['trade_year']}, BACI values): "
+        f"share from {who}, worst first"
+    )
+    return FitTable(columns, rows, title=_title(title), notes=notes)
 
 
 def share(x) -> str:
@@ -185,18 +196,22 @@ def result_without(impact: pd.DataFrame) -> list[str]:
     return str(impact["without"].iloc[0]).split("|") if len(impact) else []
 
 
-def print_scenario(console: Console, result, names, sources) -> None:
+def renderables(result, names: dict[str, str], sources) -> list:
+    """What the scenario command prints, in order (tables as FitTables, so that a pipe or a
+    file gets them whole)."""
     sc = result.scenario
-    console.print(Text(f"Scenario: {sc.describe()}", style="bold"))
-    console.print(technologies_table(result.technologies, names))
+    out: list = [
+        Text(f"Scenario: {sc.describe()}", style="bold"),
+        technologies_table(result.technologies, names),
+    ]
     if (result.materials["loss"].fillna(0) > 0).any():
-        console.print(materials_table(result.materials, names))
+        out.append(materials_table(result.materials, names))
     else:
-        console.print(
+        out.append(
             f"No material of these technologies loses supply: {', '.join(sc.without)} "
             "produce none of them at this stage in the data."
         )
     if result.economy:
-        console.print(imports_table(result.materials, result.economy, names))
-    console.print(Text(NOTE, style="dim"))
-    console.print(sources_line(sources))
+        out.append(imports_table(result.materials, result.economy, names))
+    out += [Text(NOTE, style="dim"), sources_line(sources)]
+    return out

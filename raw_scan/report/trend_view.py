@@ -1,22 +1,28 @@
 """Terminal view of a material's trend: per stage and source series, one row per year (top
 producer and share, top-3 share, HHI, coverage) and a last row of sparklines, one per
-indicator."""
+indicator; with an economy, its imports per trade year the same way. Tables are
+:class:`~raw_scan.report.layout.FitTable` (whole in a pipe; least useful columns left out
+first on a narrow terminal)."""
 
 from __future__ import annotations
 
 import pandas as pd
-from rich import box
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from raw_scan.report.grid_view import sources_line
+from raw_scan.report.layout import Column, FitTable
 from raw_scan.report.terminal import SHORT, num, pct
 from raw_scan.trend import sparkline
 
 # a sparkline's scale spans at least this much (10 percentage points; 1 000 HHI points)
 SHARE_SPAN, HHI_SPAN = 0.10, 1000.0
 EDITION = {"usgs": "MCS", "iea": "IEA", "wmd": "WMD"}
+TREND_NOTE = (
+    "• the year and series the report uses. Sparklines run from each column's lowest to its "
+    "highest value, over at least 10 percentage points (HHI: 1 000); top producer: its share. "
+    "Each year's shares are computed within that year's series; series of different sources "
+    "are not mixed."
+)
 
 
 def _edition(source: str) -> str:
@@ -27,111 +33,92 @@ def _edition(source: str) -> str:
     return f"{label} {year}".strip()
 
 
-def series_table(rows: pd.DataFrame, material_name: str) -> Table:
+def _spark(values, span: float = 0.0) -> Text:
+    return Text(sparkline(list(values), span), style="cyan")
+
+
+def series_table(rows: pd.DataFrame, material_name: str) -> FitTable:
     first = rows.iloc[-1]
     fam = SHORT.get(first["family"], first["family"])
     via = "" if first["data_material"] == first["material"] else f", {first['data_material']} data"
-    t = Table(
-        title=f"{material_name}, {first['stage']} — {fam} ({first['basis']}{via})",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
-    for col, just in (
-        ("Year", "left"),
-        ("Top producer", "left"),
-        ("Top 3", "right"),
-        ("HHI", "right"),
-        ("Coverage", "right"),
-        ("Edition", "left"),
-    ):
-        t.add_column(col, justify=just, no_wrap=True)
-    notes = []
+    columns = [
+        Column("Year", required=True),
+        Column("Top producer", required=True),
+        Column("Top 3", justify="right", priority=40),
+        Column("HHI", justify="right", required=True),
+        Column("Coverage", justify="right", priority=30),
+        Column("Edition", priority=20),
+    ]
+    table, notes = [], []
     for r in rows.to_dict("records"):
-        year = str(r["year"]) + (" •" if r["in_report"] else "")
         edition = _edition(r["source"])
         if r["basis_changed"]:
             edition += " †"
-            notes.append(f"† {r['year']}: {r['basis']}")
-        t.add_row(
-            year,
-            f"{r['top_country']} {r['top_share']:.0%}",
-            pct(r["top3_share"]),
-            num(r["hhi"]),
-            pct(r["coverage"]),
-            edition,
+            notes.append(f"† {r['year']}: {r['basis']} (another basis: not comparable)")
+        table.append(
+            [
+                str(r["year"]) + (" •" if r["in_report"] else ""),
+                f"{r['top_country']} {r['top_share']:.0%}",
+                pct(r["top3_share"]),
+                num(r["hhi"]),
+                pct(r["coverage"]),
+                edition,
+            ]
         )
     if len(rows) > 1:
-        t.add_section()
-        t.add_row(
-            Text("trend", style="bold"),
-            Text(sparkline(list(rows["top_share"]), SHARE_SPAN), style="cyan"),
-            Text(sparkline(list(rows["top3_share"]), SHARE_SPAN), style="cyan"),
-            Text(sparkline(list(rows["hhi"]), HHI_SPAN), style="cyan"),
-            "",
-            "",
+        table.append(
+            [
+                Text("trend", style="bold"),
+                _spark(rows["top_share"], SHARE_SPAN),
+                _spark(rows["top3_share"], SHARE_SPAN),
+                _spark(rows["hhi"], HHI_SPAN),
+                "",
+                "",
+            ]
         )
-    if notes:
-        t.caption = "\n".join(notes) + "\n(a different basis: that year is not comparable)"
-        t.caption_justify = "left"
-    return t
+    title = Text(f"{material_name}, {first['stage']} — {fam} ({first['basis']}{via})", style="bold")
+    return FitTable(columns, table, title=title, notes=notes)
 
 
-def render_trend(df: pd.DataFrame, material_name: str, sources) -> Group:
-    parts = []
+def render_trend(df: pd.DataFrame, material_name: str, sources) -> list:
+    """What the trend command prints for the production series, in order."""
+    parts: list = []
     for _stage, by_stage in df.groupby("stage", sort=False):
         # the series the report uses first
         order = by_stage.groupby("family", sort=False)["in_report"].transform("any")
         by_stage = by_stage.assign(_r=~order).sort_values("_r", kind="mergesort")
         for _fam, rows in by_stage.groupby("family", sort=False):
             parts.append(series_table(rows.drop(columns="_r"), material_name))
-    parts.append(
-        Text(
-            "• the year and series the report uses. Sparklines run from each column's lowest "
-            "to its highest value, over at least 10 percentage points (HHI: 1 000); top "
-            "producer: its share. Each year's shares are computed "
-            "within that year's series; series of different sources are not mixed.",
-            style="dim",
-        )
-    )
+    parts.append(Text(TREND_NOTE, style="dim"))
     if sources:
         parts.append(sources_line(sources))
-    return Group(*parts)
+    return parts
 
 
-def render_imports(imp: pd.DataFrame, meta: dict, material_name: str, sources) -> Group:
-    """Per stage, one row per trade year: imports, top partner, import HHI, non-EU share,
-    GeoPolRisk, the top partners; sparklines per indicator."""
-    parts = []
-    for stage, rows in imp.groupby("stage", sort=False):
-        t = Table(
-            title=f"Imports of {material_name} ({stage}) into {meta['economy']}, BACI values",
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
+def imports_table(rows: pd.DataFrame, meta: dict, material_name: str, stage: str) -> FitTable:
+    columns = [
+        Column("Year", required=True),
+        Column("Imports k$", justify="right", priority=50),
+        Column("Top partner", required=True),
+        Column("Import HHI", justify="right", priority=60),
+        Column("Non-EU", justify="right", priority=40),
+        Column("GeoPolRisk", justify="right", priority=30),
+        Column("Partners", wrap=True, min_width=8, priority=10),
+    ]
+    table = []
+    for r in rows.to_dict("records"):
+        top = (
+            "—"
+            if _missing(r["top_partner_share"])
+            else f"{r['top_partner']} {r['top_partner_share']:.0%}"
         )
-        for col, just in (
-            ("Year", "left"),
-            ("Imports k$", "right"),
-            ("Top partner", "left"),
-            ("Import HHI", "right"),
-            ("Non-EU", "right"),
-            ("GeoPolRisk", "right"),
-            ("Partners", "left"),
-        ):
-            t.add_column(col, justify=just, no_wrap=col != "Partners")
-        for r in rows.to_dict("records"):
-            top = (
-                "—"
-                if _missing(r["top_partner_share"])
-                else (f"{r['top_partner']} {r['top_partner_share']:.0%}")
-            )
-            partners = "; ".join(
-                f"{p.split()[0]} {float(p.split()[1]):.0%}"
-                for p in str(r["top_partners"] or "").split("; ")[1:3]
-                if " " in p
-            )
-            t.add_row(
+        partners = "; ".join(
+            f"{p.split()[0]} {float(p.split()[1]):.0%}"
+            for p in str(r["top_partners"] or "").split("; ")[1:3]
+            if " " in p
+        )
+        table.append(
+            [
                 str(r["year"]),
                 num(r["imports_value"]),
                 top,
@@ -139,19 +126,33 @@ def render_imports(imp: pd.DataFrame, meta: dict, material_name: str, sources) -
                 pct(r["non_eu_share"]),
                 num(r["geopolrisk"], ".3f"),
                 partners or "—",
-            )
-        if len(rows) > 1:
-            t.add_section()
-            t.add_row(
+            ]
+        )
+    if len(rows) > 1:
+        table.append(
+            [
                 Text("trend", style="bold"),
-                Text(sparkline(list(rows["imports_value"])), style="cyan"),
-                Text(sparkline(list(rows["top_partner_share"]), SHARE_SPAN), style="cyan"),
-                Text(sparkline(list(rows["import_hhi"]), SHARE_SPAN), style="cyan"),
-                Text(sparkline(list(rows["non_eu_share"]), SHARE_SPAN), style="cyan"),
-                Text(sparkline(list(rows["geopolrisk"]), SHARE_SPAN), style="cyan"),
+                _spark(rows["imports_value"]),
+                _spark(rows["top_partner_share"], SHARE_SPAN),
+                _spark(rows["import_hhi"], SHARE_SPAN),
+                _spark(rows["non_eu_share"], SHARE_SPAN),
+                _spark(rows["geopolrisk"], SHARE_SPAN),
                 "",
-            )
-        parts.append(t)
+            ]
+        )
+    title = Text(
+        f"Imports of {material_name} ({stage}) into {meta['economy']}, BACI values", style="bold"
+    )
+    return FitTable(columns, table, title=title)
+
+
+def render_imports(imp: pd.DataFrame, meta: dict, material_name: str, sources) -> list:
+    """Per stage, one row per trade year: imports, top partner, import HHI, non-EU share,
+    GeoPolRisk, the next partners; sparklines per indicator. Then the notes and sources."""
+    parts: list = [
+        imports_table(rows, meta, material_name, str(stage))
+        for stage, rows in imp.groupby("stage", sort=False)
+    ]
     notes = []
     for stage in meta.get("no_imports", []):
         codes = ", ".join(meta["hs6"].get(stage, []))
@@ -172,7 +173,7 @@ def render_imports(imp: pd.DataFrame, meta: dict, material_name: str, sources) -
         )
     parts.append(Text("\n".join(notes), style="dim"))
     parts.append(sources_line(sources))
-    return Group(*parts)
+    return parts
 
 
 def _missing(x) -> bool:
