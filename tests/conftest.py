@@ -7,10 +7,12 @@ running the tests may have refreshed.
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -20,6 +22,49 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "slow: builds and installs a wheel (runs by default; skip with -m 'not slow')"
     )
+
+
+@pytest.fixture(scope="module")
+def make_httpserver():
+    """Serve ``httpserver`` on 127.0.0.1 only, threaded so a deliberately slow handler never
+    holds up the next request."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+REFRESH_SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu")
+
+
+@pytest.fixture
+def refresh_env(tmp_path, monkeypatch):
+    """For refresh tests: a private data directory (returned, not yet created), no retry
+    back-off, short timeouts, no source URL or discovery address from outside (the discovery
+    defaults point at a closed local port unless a test points them at its server)."""
+    from raw_scan import store
+    from raw_scan.sources import usgs, wgi, wmd
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("RAW_SCAN_DATA_DIR", str(data))
+    monkeypatch.setenv("RAW_SCAN_RETRY_BACKOFF", "0")
+    monkeypatch.setenv("RAW_SCAN_HTTP_TIMEOUT", "5")
+    monkeypatch.setenv("RAW_SCAN_LOCK_TIMEOUT", "60")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    )
+    for sid in REFRESH_SOURCE_IDS:
+        monkeypatch.delenv(f"RAW_SCAN_{sid.upper()}_URL", raising=False)
+    blocked = "http://127.0.0.1:9/not-the-internet"
+    monkeypatch.setattr(usgs, "RELEASES_URL", blocked)
+    monkeypatch.setattr(usgs, "ITEM_URL", blocked + "/{id}")
+    monkeypatch.setattr(wmd, "LANDING_URL", blocked)
+    monkeypatch.setattr(wgi, "API_URL", blocked + "/{dim}/{start}/{end}")
+    store.clear_cache()
+    yield data
+    store.clear_cache()
 
 
 @pytest.fixture(autouse=True)

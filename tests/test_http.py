@@ -8,7 +8,6 @@ import socket
 import time
 
 import pytest
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from raw_scan.errors import FetchError
@@ -18,19 +17,16 @@ from raw_scan.sources.http import download, looks_like_html, resolve_url
 FAST = {"retries": 3, "backoff": 0, "timeout": (2, 2), "progress": False}
 
 
-@pytest.fixture(scope="module")
-def make_httpserver():
-    """Serve ``httpserver`` on 127.0.0.1 only, threaded so a deliberately slow handler never
-    holds up the next test's requests."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
 def no_leftovers(directory) -> bool:
     return not list(directory.glob(".part-*"))
+
+
+def settle(httpserver, requests: int, seconds: float = 5) -> None:
+    """Wait until a deliberately slow handler has answered, so its request is logged in this
+    test and not in the next one's ``httpserver.log``."""
+    deadline = time.monotonic() + seconds
+    while len(httpserver.log) < requests and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def fetch_error(url, tmp_path, **kwargs) -> str:
@@ -148,6 +144,7 @@ def test_timeout_before_headers(httpserver, tmp_path):
     message = fetch_error(httpserver.url_for("/slow"), tmp_path, retries=0, timeout=(1, 0.2))
     assert "timed out" in message
     assert not (tmp_path / "slow").exists()
+    settle(httpserver, 1)
 
 
 def test_timeout_mid_body_deletes_partial(httpserver, tmp_path):
@@ -163,6 +160,7 @@ def test_timeout_mid_body_deletes_partial(httpserver, tmp_path):
     message = fetch_error(httpserver.url_for("/stall.csv"), tmp_path, retries=0, timeout=(1, 0.2))
     assert "timed out" in message and "partial download was deleted" in message
     assert not (tmp_path / "stall.csv").exists()
+    settle(httpserver, 1)
 
 
 def test_dropped_body_is_retried(httpserver, tmp_path):
