@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from raw_scan import __version__
+from raw_scan.atomic import mode_for
 from raw_scan.errors import UsageError
 
 app = typer.Typer(
@@ -76,6 +77,7 @@ def write(text: str, output: Path | None) -> None:
         raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")
     fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
     try:
+        os.chmod(tmp, mode_for(output))  # mkstemp makes 0600: use the umask, or keep the mode
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, output)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from raw_scan.cli._common import Format, FormatOpt, app, console, write
+from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
 
 schedule_app = typer.Typer(
     help="Schedule 'raw-scan refresh' (crontab or systemd user timer).", no_args_is_help=True
@@ -41,9 +41,22 @@ def refresh(
             "--file", help="Load this file (or folder) instead of downloading; one source only."
         ),
     ] = None,
+    allow_loss: Annotated[
+        bool,
+        typer.Option(
+            "--allow-loss",
+            help="Switch even if the new data lose material x stage series, countries or years "
+            "of governance data, or go back to an older edition or year (the loss is listed in "
+            "the refresh summary). Without it such a refresh is refused and nothing changes. "
+            "Impossible values (inf, nan, absurd, all zero) are refused either way.",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
     """Fetch, check and switch to a new snapshot of the datasets, all or nothing.
+
+    The new data are checked against the active snapshot before the switch; what changed is
+    printed, kept in the snapshot folder and appended to refresh.log in the data directory.
 
     Example: raw-scan refresh usgs --file mcs2024_world.zip
     """
@@ -54,16 +67,26 @@ def refresh(
             print(msg, file=sys.stderr)
 
     try:
-        result = rf.refresh(source, file=file, max_age_days=max_age, progress=not quiet, log=log)
+        result = rf.refresh(
+            source,
+            file=file,
+            max_age_days=max_age,
+            allow_loss=allow_loss,
+            progress=not quiet,
+            log=log,
+        )
     except rf.RefreshError as exc:
-        for line in exc.failures.values():
+        for line in exc.lines:
             print(f"raw-scan: error: {line}", file=sys.stderr)
-        failed = ", ".join(exc.failures)
-        print(f"raw-scan: the active datasets were not changed ({failed} failed)", file=sys.stderr)
+        for finding in exc.review.jumps if exc.review else []:
+            print(f"raw-scan: warning: {finding}", file=sys.stderr)
+        print(f"raw-scan: the active datasets were not changed ({exc.outcome})", file=sys.stderr)
         raise typer.Exit(1) from None
     if not result.refreshed:
         print("nothing to refresh", file=sys.stderr)
         return
+    for finding in result.review.jumps + result.review.losses:
+        print(f"raw-scan: warning: {finding}", file=sys.stderr)
     print(
         f"refreshed {', '.join(result.refreshed)}; active snapshot {result.snapshot}",
         file=sys.stderr,
@@ -77,36 +100,38 @@ def refresh(
 @app.command()
 def datasets(
     format: FormatOpt = Format.table,
+    output: OutputOpt = None,
     reset: Annotated[
-        bool, typer.Option("--reset", help="Go back to the bundled snapshot.")
+        bool,
+        typer.Option(
+            "--reset",
+            help="Go back to the bundled snapshot (waits for a running refresh, like refresh "
+            "does; refreshed snapshots stay on disk).",
+        ),
     ] = False,
 ) -> None:
-    """Show the datasets in use: source, edition, retrieved, age, rows, sha256, licence.
+    """Show the datasets in use: edition, data years, origin, retrieved, rows, file, licence.
 
-    Example: raw-scan datasets --format json
+    Example: raw-scan datasets --format json --output datasets.json
     """
     from raw_scan import api, store
     from raw_scan.report import export
 
     if reset:
-        from raw_scan import refresh as rf
-
-        done = rf.reset()
+        done = store.reset()
         print("using the bundled datasets" + ("" if done else " (already)"), file=sys.stderr)
         return
-    df = api.datasets_table()
+    snap = store.current()
+    df = api.datasets_table(snap)
     if format is Format.json:
-        return write(
-            export.to_json({"snapshot": str(store.active_dir()), "datasets": export.records(df)}),
-            None,
-        )
+        payload = {"snapshot": str(snap.folder), "datasets": export.records(df)}
+        return write(export.to_json(payload), output)
     if format is Format.csv:
-        return write(export.to_csv(df), None)
-    from raw_scan.report import terminal
+        return write(export.to_csv(df), output)
+    from raw_scan.report.datasets import print_datasets
 
-    with console() as con:
-        con.print(terminal.datasets_table(df))
-        con.print(f"snapshot: {store.active_dir()}", style="dim")
+    with console(output) as con:
+        print_datasets(con, df, snap.folder)
 
 
 @schedule_app.command("install")

@@ -272,34 +272,6 @@ def material_card(console: Console, card, sources) -> None:
     console.print(sources_footer(sources))
 
 
-def datasets_table(df: pd.DataFrame) -> Table:
-    t = Table(box=box.SIMPLE_HEAVY, pad_edge=False)
-    for col in (
-        "Dataset",
-        "Edition",
-        "Origin",
-        "Retrieved",
-        "Age (d)",
-        "Rows",
-        "sha256",
-        "Licence",
-    ):
-        t.add_column(col, overflow="fold", no_wrap=col in ("Dataset", "Origin", "sha256"))
-    for r in df.to_dict("records"):
-        retrieved = r["retrieved_at"] or f"built {str(r['built_at'])[:10]}"
-        t.add_row(
-            r["dataset"],
-            r["edition"],
-            r["origin"],
-            retrieved,
-            num(r["age_days"], ".1f"),
-            num(r["rows"], ",d"),
-            (r["sha256"] or "")[:12],
-            r["licence"],
-        )
-    return t
-
-
 def print_changes(console: Console, changes: pd.DataFrame | None) -> None:
     """One line per material and stage that changed: top producer, HHI, band, source."""
     if changes is None or changes.empty:
