@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import shlex
 import shutil
 import socket
@@ -846,8 +847,8 @@ def test_schedule_install_show_remove_with_a_fake_crontab(env, crontab, tmp_path
     assert lines[0] == "# BEGIN raw-scan refresh (managed by raw-scan; do not edit)"
     assert lines[-1] == "# END raw-scan refresh"
     assert lines[1].startswith("17 3 * * * ")
-    assert "-m raw_scan refresh --max-age 1 >> " in lines[1]
-    assert shlex.quote(str(env / "refresh.log")) in lines[1]
+    assert "-m raw_scan refresh --max-age 1 -q > /dev/null 2>> " in lines[1]
+    assert lines[1].endswith(shlex.quote(str(env / "refresh.log")))
     assert table.read_text() == USER_LINE + block
 
     shown = run("schedule", "show")
@@ -857,5 +858,43 @@ def test_schedule_install_show_remove_with_a_fake_crontab(env, crontab, tmp_path
     assert removed.returncode == 0 and removed.stderr.strip() == "removed"
     assert table.read_text() == USER_LINE
     nothing = run("schedule", "show")
-    assert nothing.returncode == 1
+    assert nothing.returncode == 0 and nothing.stdout == ""
     assert nothing.stderr.strip() == "no scheduled refresh installed"
+
+
+def test_the_scheduled_job_runs_with_the_installers_settings(
+    env, crontab, tmp_path, monkeypatch, httpserver
+):
+    """The job line, run by a scheduler with a bare environment (another HOME, no RAW_SCAN_*),
+    refreshes the installer's data directory from the installer's mirror and logs there."""
+    monkeypatch.setenv("RAW_SCAN_SYSTEMCTL_CMD", str(tmp_path / "no-systemctl"))
+    monkeypatch.delenv("RAW_SCAN_SYSTEMD_DIR", raising=False)
+    urls = {sid: serve(httpserver, monkeypatch, sid) for sid in ("usgs", "wgi", "wmd")}
+    assert run("refresh", "--allow-loss", "-q").returncode == 0  # the installer's own refresh
+    installed = run("schedule", "install", "--every", "daily")
+    assert installed.returncode == 0, installed.stderr
+    shown = run("schedule", "show").stdout
+    assert shlex.quote(f"RAW_SCAN_DATA_DIR={env}") in shown
+    for sid, url in urls.items():
+        assert shlex.quote(f"RAW_SCAN_{sid.upper()}_URL={url}") in shown
+    assert "RAW_SCAN_CRONTAB_CMD" not in shown  # how to install is not the job's business
+    job = shown.splitlines()[1].split(" ", 5)[5]  # after the five schedule fields
+    bare = {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "elsewhere")}
+    snapshots = sorted(p.name for p in (env / "snapshots").iterdir())
+    done = subprocess.run(["sh", "-c", job], env=bare, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == done.stderr == ""  # all in the log
+    assert (env / "refresh.log").read_text().endswith("nothing to refresh\n")  # --max-age 1
+    assert sorted(p.name for p in (env / "snapshots").iterdir()) == snapshots
+    assert not (tmp_path / "elsewhere").exists()  # the default folder was not touched
+    done = subprocess.run(
+        ["sh", "-c", job.replace("--max-age 1", "--max-age 0")],
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0
+    log = (env / "refresh.log").read_text()
+    assert log.count("raw-scan refresh ") == 2  # the installer's refresh, then the job's
+    assert len(list((env / "snapshots").iterdir())) == len(snapshots) + 1
+    assert len(httpserver.log) == 6  # each source downloaded once by each refresh

@@ -12,7 +12,10 @@ import typer
 from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
 
 schedule_app = typer.Typer(
-    help="Schedule 'raw-scan refresh' (crontab or systemd user timer).", no_args_is_help=True
+    help="Schedule 'raw-scan refresh' (crontab or systemd user timer), with the data directory "
+    "and RAW_SCAN_* settings in effect when it is installed.\n\n"
+    "Example: raw-scan schedule install --every daily",
+    no_args_is_help=True,
 )
 app.add_typer(schedule_app, name="schedule")
 
@@ -140,13 +143,20 @@ def schedule_install(
 ) -> None:
     """Install (or replace) a scheduled 'raw-scan refresh --max-age ...' job.
 
-    Example: raw-scan schedule install --every weekly
+    The job gets the data directory and every RAW_SCAN_* setting in effect now (mirror URLs,
+    timeouts, limits); its messages go to refresh.log in the data directory.
+
+    Example: RAW_SCAN_DATA_DIR=/srv/raw-scan raw-scan schedule install --every weekly
     """
     from raw_scan import schedule, store
 
-    log = store.data_dir() / "refresh.log"
-    store.data_dir().mkdir(parents=True, exist_ok=True)
-    print(schedule.install(every.value, log_path=log))
+    root = store.data_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise store.unwritable(root, exc) from None
+    settings = schedule.job_settings(root)
+    print(schedule.install(every.value, log_path=root / "refresh.log", settings=settings))
 
 
 @schedule_app.command("show")
@@ -160,7 +170,7 @@ def schedule_show() -> None:
     text = schedule.show()
     if text is None:
         print("no scheduled refresh installed", file=sys.stderr)
-        raise typer.Exit(1)
+        return
     print(text)
 
 
