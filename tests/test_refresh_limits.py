@@ -37,17 +37,6 @@ def env(refresh_env):
     return refresh_env
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    """A data directory whose active snapshot was refreshed from the 5-file USGS zip."""
-    root = tmp_path_factory.mktemp("seeded")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RAW_SCAN_DATA_DIR", str(root))
-        refresh.refresh(["usgs"], file=SERVED["usgs"].file, allow_loss=True, progress=False)
-    store.clear_cache()
-    return root
-
-
 def one_line(err: str, *, starts: str, has: str = "") -> str:
     """The one error line of a failed command (plus the 'not changed' line of a refresh)."""
     assert "Traceback" not in err
@@ -64,9 +53,9 @@ def unchanged(env: Path, before: dict) -> None:
 
 # ----------------------------------------------------------------- downloads
 def test_a_trickling_server_meets_the_deadline_and_releases_the_lock(
-    env, seeded, httpserver, monkeypatch, capsys
+    env, seeded_usgs, httpserver, monkeypatch, capsys
 ):
-    shutil.copytree(seeded, env)
+    shutil.copytree(seeded_usgs, env)
     before = tree_hashes(env)
     stop = threading.Event()
 
@@ -97,8 +86,8 @@ def test_a_trickling_server_meets_the_deadline_and_releases_the_lock(
     assert code == 0, err
 
 
-def test_a_gzip_bomb_is_stopped_as_it_is_decoded(env, seeded, httpserver, monkeypatch, capsys):
-    shutil.copytree(seeded, env)
+def test_a_gzip_bomb_is_stopped_as_it_is_decoded(env, seeded_usgs, httpserver, monkeypatch, capsys):
+    shutil.copytree(seeded_usgs, env)
     before = tree_hashes(env)
     bomb = bombs.gzip_bomb(3072)  # about 3 MB on the wire, 3 GB decoded
     httpserver.expect_request("/mcs.csv").respond_with_data(
@@ -156,8 +145,8 @@ def bomb_files(tmp_path_factory):
 
 
 @pytest.mark.parametrize("kind", BOMBS)
-def test_bombs_are_refused_before_decompressing(kind, env, seeded, bomb_files, capsys):
-    shutil.copytree(seeded, env)
+def test_bombs_are_refused_before_decompressing(kind, env, seeded_usgs, bomb_files, capsys):
+    shutil.copytree(seeded_usgs, env)
     before = tree_hashes(env)
     sid, words = BOMBS[kind]
     path = bomb_files[kind]
@@ -213,8 +202,8 @@ def test_a_fifo_inside_a_usgs_folder_is_refused(env, tmp_path, capsys):
     one_line(err, starts="raw-scan: error: usgs: ", has="is a FIFO (named pipe)")
 
 
-def test_a_partial_file_is_refused(env, seeded, tmp_path, capsys):
-    shutil.copytree(seeded, env)
+def test_a_partial_file_is_refused(env, seeded_usgs, tmp_path, capsys):
+    shutil.copytree(seeded_usgs, env)
     before = tree_hashes(env)
     half = tmp_path / "mcs2024_world.zip"
     data = SERVED["usgs"].file.read_bytes()
@@ -293,8 +282,8 @@ def test_wgi_csv_with_semicolons_or_decimal_commas(env, tmp_path, capsys):
 
 
 # ----------------------------------------------------------------- the disk and the folder
-def test_disk_full_while_writing_the_snapshot(env, seeded, monkeypatch, capsys):
-    shutil.copytree(seeded, env)
+def test_disk_full_while_writing_the_snapshot(env, seeded_usgs, monkeypatch, capsys):
+    shutil.copytree(seeded_usgs, env)
     before = tree_hashes(env)
     real = atomic.fsync_file
 
@@ -313,9 +302,9 @@ def test_disk_full_while_writing_the_snapshot(env, seeded, monkeypatch, capsys):
     unchanged(env, before)
 
 
-def test_a_file_size_limit_in_a_real_process(env, seeded):
+def test_a_file_size_limit_in_a_real_process(env, seeded_usgs):
     """RLIMIT_FSIZE makes the kernel refuse writes past 64 KB (EFBIG), as a full disk would."""
-    shutil.copytree(seeded, env)
+    shutil.copytree(seeded_usgs, env)
     before = tree_hashes(env)
 
     def limit():
@@ -346,8 +335,8 @@ def test_an_unwritable_data_directory(env, monkeypatch, capsys):
     one_line(err, starts="raw-scan: error: cannot write to the data directory /proc/1: ")
 
 
-def test_reset_in_a_read_only_data_directory(env, seeded, monkeypatch, capsys):
-    shutil.copytree(seeded, env)
+def test_reset_in_a_read_only_data_directory(env, seeded_usgs, monkeypatch, capsys):
+    shutil.copytree(seeded_usgs, env)
     before = tree_hashes(env)
     real_unlink = Path.unlink
 
@@ -365,8 +354,8 @@ def test_reset_in_a_read_only_data_directory(env, seeded, monkeypatch, capsys):
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write to a read-only folder")
-def test_reset_in_a_folder_without_write_permission(env, seeded, capsys):
-    shutil.copytree(seeded, env)
+def test_reset_in_a_folder_without_write_permission(env, seeded_usgs, capsys):
+    shutil.copytree(seeded_usgs, env)
     env.chmod(0o555)
     try:
         code, out, err = call(["datasets", "--reset"], capsys)
@@ -375,10 +364,10 @@ def test_reset_in_a_folder_without_write_permission(env, seeded, capsys):
     assert code == 1 and "Permission denied" in err
 
 
-def test_reset_waits_for_a_running_refresh(env, seeded, monkeypatch):
+def test_reset_waits_for_a_running_refresh(env, seeded_usgs, monkeypatch):
     from filelock import FileLock
 
-    shutil.copytree(seeded, env)
+    shutil.copytree(seeded_usgs, env)
     monkeypatch.setenv("RAW_SCAN_LOCK_TIMEOUT", "0.3")
     with FileLock(str(env / "refresh.lock")):
         done = subprocess.run(
@@ -394,8 +383,8 @@ def test_reset_waits_for_a_running_refresh(env, seeded, monkeypatch):
 
 
 # ----------------------------------------------------------------- what a killed refresh leaves
-def test_leftovers_of_a_killed_refresh_are_removed_by_the_next(env, seeded, capsys):
-    shutil.copytree(seeded, env)
+def test_leftovers_of_a_killed_refresh_are_removed_by_the_next(env, seeded_usgs, capsys):
+    shutil.copytree(seeded_usgs, env)
     (env / ".staging-abc123" / "snapshot").mkdir(parents=True)
     (env / ".staging-abc123" / "snapshot" / "production.csv").write_text("half")
     (env / ".active.json.0a1b2c3d.tmp").write_text("{")
@@ -405,8 +394,8 @@ def test_leftovers_of_a_killed_refresh_are_removed_by_the_next(env, seeded, caps
     assert not list(env.glob(".staging-*")) and not list(env.glob(".active.json.*"))
 
 
-def test_kill_9_during_a_download_then_the_next_refresh_cleans_up(env, seeded, httpserver):
-    shutil.copytree(seeded, env)
+def test_kill_9_during_a_download_then_the_next_refresh_cleans_up(env, seeded_usgs, httpserver):
+    shutil.copytree(seeded_usgs, env)
     before = tree_hashes(env)
     stop = threading.Event()
 
@@ -453,7 +442,7 @@ def test_every_file_is_fsynced_before_active_json_switches(env, monkeypatch):
     monkeypatch.setattr(refresh_run.store, "switch", switch)
     refresh.refresh(["usgs"], file=SERVED["usgs"].file, allow_loss=True, progress=False)
     assert synced[-1] == "<switch>"
-    assert {f"{t}.csv" for t in store.TABLES} <= set(synced[:-1])
+    assert {store.table_file(t) for t in store.TABLES} <= set(synced[:-1])
 
 
 # ----------------------------------------------------------------- permissions

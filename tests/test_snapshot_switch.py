@@ -104,50 +104,38 @@ def api_records(df) -> list[dict]:
     return export.records(df, api.REPORT_COLUMNS)
 
 
-def test_report_all_json_in_processes_never_mixes_snapshots(two_snapshots):
-    root, a, b = two_snapshots
+def outputs_while_switching(root, a, b, argv: list[str], n: int) -> list[str]:
+    """stdout of ``n`` concurrent ``raw-scan ARGV`` processes run while ``active.json`` flips."""
     stop = threading.Event()
     flipper = switching(root, a, b, stop)
     try:
         procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "raw_scan", "report", "--all", "--format", "json"],
+                [sys.executable, "-m", "raw_scan", *argv],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
             )
-            for _ in range(3)
+            for _ in range(n)
         ]
         outputs = [p.communicate(timeout=300) for p in procs]
     finally:
         stop.set()
         flipper.join(timeout=30)
-    for (out, err), p in zip(outputs, procs, strict=True):
+    for (_, err), p in zip(outputs, procs, strict=True):
         assert p.returncode == 0, err
+    return [out for out, _ in outputs]
+
+
+def test_report_all_json_in_processes_never_mixes_snapshots(two_snapshots):
+    for out in outputs_while_switching(*two_snapshots, ["report", "--all", "-f", "json"], 3):
         payload = json.loads(out)
         consistent(payload["records"], payload["sources"])
 
 
 def test_datasets_json_names_the_snapshot_its_rows_come_from(two_snapshots):
     root, a, b = two_snapshots
-    stop = threading.Event()
-    flipper = switching(root, a, b, stop)
-    try:
-        procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "raw_scan", "datasets", "--format", "json"],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
-        outputs = [p.communicate(timeout=120) for p in procs]
-    finally:
-        stop.set()
-        flipper.join(timeout=30)
-    for (out, err), p in zip(outputs, procs, strict=True):
-        assert p.returncode == 0, err
+    for out in outputs_while_switching(root, a, b, ["datasets", "--format", "json"], 2):
         payload = json.loads(out)
         wgi = {r["dataset"]: r for r in payload["datasets"]}["wgi"]
         expected = "refreshed" if payload["snapshot"] == str(b) else "bundled"

@@ -31,7 +31,8 @@ def refresh(
     source: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Source ids: usgs, wgi, wmd, iea, eu (default: usgs wgi wmd).", show_default=False
+            help="Source ids: usgs, wgi, wmd, iea, eu, baci, bgs (default: usgs wgi wmd).",
+            show_default=False,
         ),
     ] = None,
     max_age: Annotated[
@@ -88,8 +89,10 @@ def refresh(
     if not result.refreshed:
         print("nothing to refresh", file=sys.stderr)
         return
-    for finding in result.review.jumps + result.review.losses:
+    for finding in result.review.jumps:
         print(f"raw-scan: warning: {finding}", file=sys.stderr)
+    for finding in result.review.losses:
+        print(f"raw-scan: warning: accepted with --allow-loss: {finding}", file=sys.stderr)
     print(
         f"refreshed {', '.join(result.refreshed)}; active snapshot {result.snapshot}",
         file=sys.stderr,

@@ -6,16 +6,17 @@ from typing import Annotated
 
 import typer
 
-from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
+from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, pick_format, write
 from raw_scan.errors import UsageError
 
 
 @app.command()
-def technologies(format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+def technologies(format: FormatOpt = None, output: OutputOpt = None) -> None:
     """List the technologies: ids (use them with 'report'), names, number of materials.
 
     Example: raw-scan technologies
     """
+    format = pick_format(format, output)
     from raw_scan import api
     from raw_scan.report import export
 
@@ -25,21 +26,19 @@ def technologies(format: FormatOpt = Format.table, output: OutputOpt = None) -> 
         return write(export.to_csv(df, cols), output)
     if format is Format.json:
         return write(export.to_json(export.records(df, cols)), output)
-    from rich.table import Table
+    from raw_scan.report import terminal
 
     with console(output) as con:
-        t = Table("Id", "Name", "Materials", "Scope")
-        for r in df.to_dict("records"):
-            t.add_row(r["id"], r["name"], str(r["materials"]), r["scope"])
-        con.print(t)
+        con.print(terminal.technologies_table(df))
 
 
 @app.command()
-def materials(format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+def materials(format: FormatOpt = None, output: OutputOpt = None) -> None:
     """List every material with its risk band at its bottleneck stage, worst first.
 
     Example: raw-scan materials --format csv --output materials.csv
     """
+    format = pick_format(format, output)
     from raw_scan import api
     from raw_scan.report import export, terminal
 
@@ -63,13 +62,14 @@ def report(
         ),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Report on every technology.")] = False,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Risk report per technology: every material and stage, its band and its drivers.
 
     Example: raw-scan report li-ion-batteries --format csv --output li-ion.csv
     """
+    format = pick_format(format, output)
     from raw_scan import api, store
     from raw_scan.report import export, terminal
 
@@ -85,7 +85,7 @@ def report(
     if format is Format.json:
         payload = {
             "records": export.records(df, api.REPORT_COLUMNS),
-            "summary": [vars(s) for s in summaries],
+            "summary": [export.plain(vars(s)) for s in summaries],
             "sources": api.sources_used(df),
         }
         return write(export.to_json(payload), output)
@@ -98,15 +98,17 @@ def report(
 @app.command()
 def material(
     name: Annotated[str, typer.Argument(help="Material id, name or alias, e.g. gallium, REE.")],
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Risk card of one material: producers by country and stage, indicators, EU status.
 
     Example: raw-scan material gallium
     """
+    format = pick_format(format, output)
     from raw_scan import api
-    from raw_scan.report import export, terminal
+    from raw_scan.report import card as card_view
+    from raw_scan.report import export
 
     card = api.material_card(name)
     sources = api.sources_used(card.stages)
@@ -118,11 +120,11 @@ def material(
             "name": card.name,
             "stages": export.records(card.stages, api.MATERIAL_COLUMNS),
             "producers": {s: export.records(p) for s, p in card.producers.items()},
-            "eu_assessment": {k: export._cell(v) for k, v in card.eu.items()},
+            "eu_assessment": export.plain(card.eu),
             "crma": card.crma,
             "technologies": card.technologies,
             "sources": sources,
         }
         return write(export.to_json(payload), output)
     with console(output) as con:
-        terminal.material_card(con, card, sources)
+        card_view.material_card(con, card, sources)

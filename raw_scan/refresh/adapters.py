@@ -18,7 +18,7 @@ import pandas as pd
 from raw_scan import store
 from raw_scan.errors import RawScanError
 
-SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu")
+SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu", "baci", "bgs")
 DEFAULT_IDS = ("usgs", "wgi", "wmd")  # the ones with a public download URL
 
 
@@ -120,6 +120,37 @@ def _load_eu(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
     }, "eu-crm-file"  # the results file does not say which assessment it is
 
 
+def _fetch_baci(staging: Path, progress: bool) -> tuple[Path, str]:
+    from raw_scan.sources import baci, http
+
+    url = http.resolve_url("baci", baci.META["download"])
+    return http.download(url, staging, source_id="baci", progress=progress), url
+
+
+def _load_baci(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
+    from raw_scan.sources import baci
+
+    codes = baci.mapped_codes(store.load("hs_materials"))
+    df, edition = baci.parse_release(path, codes)
+    return {"trade": df}, edition
+
+
+def _fetch_bgs(staging: Path, progress: bool) -> tuple[Path, str]:
+    from raw_scan.sources import bgs, http
+
+    url = http.resolve_url("bgs", "")  # a saved items JSON (one FeatureCollection)
+    if url:
+        return http.download(url, staging, source_id="bgs", progress=progress), url
+    return bgs.fetch(staging, progress=progress), bgs.ITEMS_URL
+
+
+def _load_bgs(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
+    from raw_scan.sources import bgs
+
+    df = bgs.parse(path)
+    return {"production": df}, str(df["source"].iloc[0])
+
+
 @dataclass(frozen=True)
 class Adapter:
     """One refreshable source: ``fetch(staging, progress) -> (path, url)``, ``load(path) ->
@@ -138,6 +169,8 @@ ADAPTERS: dict[str, Adapter] = {
     "wmd": Adapter(_fetch_wmd, _load_wmd, ("production",)),
     "iea": Adapter(_fetch_iea, _load_iea, ("production",)),
     "eu": Adapter(_fetch_eu, _load_eu, ("eu_assessment", "eu_crma_lists")),
+    "baci": Adapter(_fetch_baci, _load_baci, ("trade",)),
+    "bgs": Adapter(_fetch_bgs, _load_bgs, ("production",)),
 }
 # the manifest's dataset key of a table, where it is not the source id
 DATASET_OF_TABLE = {"eu_crma_lists": "crma"}

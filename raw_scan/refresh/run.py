@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 import tempfile
@@ -104,6 +105,10 @@ def _check_args(ids: list[str], file: Path | None, max_age_days: float | None) -
         raise UsageError(
             f"--max-age must be a finite number of days, 0 or more, not {max_age_days}"
         )
+    if "baci" in ids:
+        from raw_scan.sources import baci
+
+        baci.check_years_spec(os.environ.get("RAW_SCAN_BACI_YEARS"))
     store.lock_timeout()  # a bad RAW_SCAN_LOCK_TIMEOUT is reported before any work
 
 
@@ -268,7 +273,7 @@ def _write_candidate(
     old_tables = {t["table"]: t for t in old_manifest.get("tables", [])}
     entries = []
     for table in store.TABLES:
-        dest = work / f"{table}.csv"
+        dest = work / store.table_file(table)
         before = old_tables.get(table, {})
         sources = before.get("sources", [])
         if table in replaced:
@@ -278,7 +283,10 @@ def _write_candidate(
                 if table in f.tables:
                     sources = _sources_of(f, table, replaced[table], sources)
         else:
-            shutil.copyfile(old.folder / f"{table}.csv", dest)
+            src = old.folder / store.table_file(table)
+            if not src.exists():  # a table that came with a newer raw-scan than the snapshot
+                src = store.bundled_dir() / store.table_file(table)
+            shutil.copyfile(src, dest)
             rows = before.get("rows", 0)
         atomic.fsync_file(dest)
         entries.append(

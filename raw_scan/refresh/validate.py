@@ -49,7 +49,10 @@ KEY_COLUMNS = (
     "country",
     "year",
     "economy",
+    "exporter",
+    "importer",
     "partner",
+    "hs6",
     "product",
     "indicator",
     "annex",
@@ -96,6 +99,10 @@ class Incoming:
     tables: dict[str, pd.DataFrame]
 
 
+def _loss(source: str, message: str) -> Finding:
+    return Finding(LOSS, source, message)
+
+
 def count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
@@ -104,6 +111,12 @@ def listing(items: list[str], shown: int = SHOWN) -> str:
     head = ", ".join(str(i) for i in items[:shown])
     more = len(items) - shown
     return head + (f" and {more} more" if more > 0 else "")
+
+
+def _flags(values: pd.Series, test) -> pd.Series:
+    """A boolean mask (also when ``values`` is empty: an empty object Series would select
+    columns, not rows)."""
+    return values.map(test).astype(bool)
 
 
 def _family(source: str) -> str:
@@ -127,16 +140,13 @@ class TableKind:
     def coverage(self, table: str, old: pd.DataFrame, new: pd.DataFrame, src: str):
         out = []
         if len(old) and len(new) < len(old) * (1 - ROW_LOSS):
-            out.append(
-                Finding(LOSS, src, f"{table}: rows would drop from {len(old):,} to {len(new):,}")
-            )
+            out.append(_loss(src, f"{table}: rows would drop from {len(old):,} to {len(new):,}"))
         for col in (c for c in KEY_COLUMNS if c in old.columns):
             gone = set(old[col].dropna()) - set(new[col].dropna()) if col in new.columns else {1}
             if gone:
                 shown = sorted(str(v) for v in gone)
                 out.append(
-                    Finding(
-                        LOSS,
+                    _loss(
                         src,
                         f"{table}: {count(len(gone), col + ' value')} would be lost: "
                         + listing(shown),
@@ -155,7 +165,7 @@ class Production(TableKind):
         label = new["material"] + " " + new["stage"] + ", " + new["country_name"].astype(str)
         row = label + " " + new["year"].astype(str)
         checks = (
-            (q.map(math.isinf), "is infinite"),
+            (_flags(q, math.isinf), "is infinite"),
             (q.isna() & new["value_status"].isin(CLAIMED), "is nan, not a number"),
             (q < 0, "is negative"),
             (q > MAX_QUANTITY, f"is absurdly large (more than {MAX_QUANTITY:g} in any unit)"),
@@ -174,7 +184,7 @@ class Production(TableKind):
                         + (f" ({int(mask.sum())} rows)" if mask.sum() > 1 else ""),
                     )
                 )
-        finite = new[q.map(math.isfinite)]
+        finite = new[_flags(q, math.isfinite)]
         zero = finite.groupby(["material", "stage", "year"])["quantity"].agg(["max", "count"])
         for (material, stage, year), r in zero[zero["max"] == 0].iterrows():
             out.append(
@@ -193,7 +203,7 @@ class Production(TableKind):
     def _tonnes(df: pd.DataFrame) -> pd.DataFrame:
         """Rows with quantity in a comparable unit: tonnes for masses, else the unit itself."""
         q = pd.to_numeric(df["quantity"], errors="coerce")
-        df = df[q.map(math.isfinite)].assign(quantity=q)
+        df = df[_flags(q, math.isfinite)].assign(quantity=q)
         df = df.assign(country=df["country"].fillna("").astype(str))  # "" for world rows
         factor = df["unit"].map(TONNES)
         return df.assign(
@@ -261,8 +271,7 @@ class Production(TableKind):
         gone = sorted(set(old_s) - set(new_s))
         if gone:
             out.append(
-                Finding(
-                    LOSS,
+                _loss(
                     src,
                     f"{len(gone)} of {len(old_s)} material x stage series "
                     f"would be lost: {listing([' '.join(g) for g in gone])}",
@@ -270,8 +279,7 @@ class Production(TableKind):
             )
         if old_s and new_s and max(new_s.values()) < max(old_s.values()):
             out.append(
-                Finding(
-                    LOSS,
+                _loss(
                     src,
                     f"its newest data year would go back from "
                     f"{max(old_s.values())} to {max(new_s.values())}",
@@ -304,8 +312,7 @@ class Governance(TableKind):
         lost = sorted(_complete(old) - _complete(new))
         if lost:
             out.append(
-                Finding(
-                    LOSS,
+                _loss(
                     src,
                     f"governance (all six WGI dimensions) would be lost "
                     f"for {len(lost)} of {len(_complete(old))} countries: "
@@ -315,9 +322,7 @@ class Governance(TableKind):
         years = sorted(set(old["year"]) - set(new["year"]))
         if years:
             span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
-            out.append(
-                Finding(LOSS, src, f"governance years {span} would be lost ({len(years)} years)")
-            )
+            out.append(_loss(src, f"governance years {span} would be lost ({len(years)} years)"))
         return out
 
 
@@ -351,7 +356,7 @@ def editions(old: pd.DataFrame, new: pd.DataFrame, src: str) -> list[Finding]:
         newer = [o for o in olds if e and o[0] == e[0] and o[1] > e[1]]
         if newer:
             active = newer[0][0].replace("####", str(newer[0][1]), 1)
-            out.append(Finding(LOSS, src, f"edition {sid} is older than the active {active}"))
+            out.append(_loss(src, f"edition {sid} is older than the active {active}"))
     return out
 
 
@@ -367,8 +372,7 @@ def report_rows(old: pd.DataFrame, new: pd.DataFrame) -> list[Finding]:
         if mask.any():
             items = list(name[mask]) if detail is None else list(detail[mask])
             out.append(
-                Finding(
-                    LOSS,
+                _loss(
                     "report",
                     f"{count(int(mask.sum()), 'material x stage row')} would {what}: "
                     + listing(items),
