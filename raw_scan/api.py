@@ -15,10 +15,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from raw_scan import store
+from raw_scan import exposure, store
 from raw_scan.assess import STAGES, StageResult, assess
+from raw_scan.economies import Economy
+from raw_scan.exposure import ECONOMY_COLUMNS, SCREEN_COLUMNS
 from raw_scan.names import resolve_material, resolve_technology, split
 from raw_scan.scoring import composite
+from raw_scan.scoring.dependency import Thresholds
 from raw_scan.store import Snapshot
 
 __all__ = [
@@ -38,6 +41,15 @@ __all__ = [
     "material_card",
     "sources_used",
     "datasets_table",
+    "ECONOMY_COLUMNS",
+    "ECONOMY_REPORT_COLUMNS",
+    "SCREEN_COLUMNS",
+    "Thresholds",
+    "economy",
+    "dependencies",
+    "resolve_economy",
+    "trade_year",
+    "economy_meta",
 ]
 # Long-format columns, in this order, for CSV and JSON.
 REPORT_COLUMNS = [
@@ -70,6 +82,18 @@ REPORT_COLUMNS = [
     "note",
 ]
 MATERIAL_COLUMNS = [c for c in REPORT_COLUMNS if c not in ("technology", "evidence")]
+# Added to the report and material columns when an economy is given (``trade_year`` is the year
+# of the trade data; ``year`` stays the year of the production data).
+ECONOMY_REPORT_COLUMNS = [
+    "economy",
+    "trade_year",
+    "import_hhi",
+    "non_eu_share",
+    "top_partner",
+    "top_partner_share",
+    "import_reliance",
+    "geopolrisk",
+]
 
 
 def _snap(snap: Snapshot | None) -> Snapshot:
@@ -109,9 +133,17 @@ def technologies(snap: Snapshot | None = None) -> pd.DataFrame:
     return techs.assign(materials=techs["id"].map(counts).fillna(0).astype(int))
 
 
-def technology_report(names: list[str], snap: Snapshot | None = None) -> pd.DataFrame:
-    """Long table: technology x material x stage with indicators, evidence and source."""
+def technology_report(
+    names: list[str],
+    snap: Snapshot | None = None,
+    economy: str | None = None,
+    year: int | None = None,
+) -> pd.DataFrame:
+    """Long table: technology x material x stage with indicators, evidence and source; with
+    an ``economy`` (and trade ``year``, the latest by default) also its import figures
+    (``ECONOMY_REPORT_COLUMNS``)."""
     snap = _snap(snap)
+    figures = _economy_figures(economy, year, snap)
     ids = list(dict.fromkeys(resolve_technology(n, snap) for n in names))
     links = snap.load("technology_materials")
     links = links[links["technology"].isin(ids)][["technology", "material", "evidence"]]
@@ -122,7 +154,109 @@ def technology_report(names: list[str], snap: Snapshot | None = None) -> pd.Data
     out = out.sort_values(
         ["_t", "_m", "material", "stage"], ascending=[True, False, True, True], kind="mergesort"
     )
-    return out[REPORT_COLUMNS].reset_index(drop=True)
+    out = out[REPORT_COLUMNS].reset_index(drop=True)
+    return out if figures is None else _with_economy(out, figures)
+
+
+def _economy_figures(economy: str | None, year: int | None, snap: Snapshot):
+    if economy is None:
+        if year is not None:
+            from raw_scan.errors import UsageError
+
+            raise UsageError("--year needs --economy (the year of the trade data)")
+        return None
+    return _economy_table(economy, year, snap)
+
+
+def _with_economy(rows: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
+    """Rows (material x stage) with the economy's figures for the same material and stage."""
+    cols = [c for c in ECONOMY_REPORT_COLUMNS if c not in ("economy", "trade_year")]
+    fig = figures.dropna(subset=["stage"])[["material", "stage", *cols]]
+    out = rows.merge(fig, on=["material", "stage"], how="left")
+    out["economy"] = figures["economy"].iloc[0]
+    out["trade_year"] = int(figures["year"].iloc[0])
+    return out[[*rows.columns, *ECONOMY_REPORT_COLUMNS]]
+
+
+# ---------------------------------------------------------------- one economy
+def resolve_economy(name: str, snap: Snapshot | None = None) -> Economy:
+    """The economy a name stands for (ISO3 code, country name, EU27 or a user group)."""
+    return exposure.trade_data(_snap(snap)).economy(name)
+
+
+def economy(name: str, year: int | None = None, snap: Snapshot | None = None) -> pd.DataFrame:
+    """The materials of all technologies for one economy and trade year (the latest by
+    default), one row per material x stage (``ECONOMY_COLUMNS``): imports, exports, partners,
+    import HHI, non-EU share, CRMA 65 % flag, import reliance and GeoPolRisk, ranked by
+    GeoPolRisk. Definitions: docs/economy.md."""
+    return _economy_table(name, year, _snap(snap))
+
+
+def _economy_table(name: str, year: int | None, snap: Snapshot) -> pd.DataFrame:
+    td = exposure.trade_data(snap)
+    return exposure.economy_table(snap, td.economy(name), td.year(year))
+
+
+def trade_year(year: int | None = None, snap: Snapshot | None = None) -> int:
+    """The trade year asked for, checked against the data (the latest by default)."""
+    return exposure.trade_data(_snap(snap)).year(year)
+
+
+def economy_meta(
+    eco: Economy, year: int, snap: Snapshot | None = None, thresholds: Thresholds | None = None
+) -> dict:
+    """What goes with an economy's tables: members, year, the WGI year used, what 'outside'
+    means, caveats (ports), the screen's thresholds, and the sources."""
+    from dataclasses import asdict
+
+    from raw_scan.manifest import source_record
+    from raw_scan.scoring.geopolrisk import wgi_years
+
+    snap = _snap(snap)
+    gov = snap.load("governance")
+    wgi = wgi_years(gov, [year])
+    production = snap.load("production")
+    wmd = production["source"].dropna().unique()
+    ids = [
+        *exposure.trade_data(snap).trade["source"].dropna().unique(),
+        "hs-materials-compiled",
+        *(s for s in wmd if str(s).startswith("wmd")),
+        *gov["source"].dropna().unique(),
+    ]
+    meta = {
+        "economy": eco.code,
+        "kind": eco.kind,
+        "members": list(eco.members),
+        "year": int(year),
+        "wgi_year": int(wgi[year]) if year in wgi.index else None,
+        "outside": eco.outside_label,
+        "caveats": eco.caveats(),
+        "sources": [source_record(i) for i in dict.fromkeys(ids)],
+    }
+    if thresholds is not None:
+        meta["thresholds"] = asdict(thresholds)
+    return meta
+
+
+def dependencies(
+    name: str,
+    year: int | None = None,
+    snap: Snapshot | None = None,
+    thresholds: Thresholds | None = None,
+    persistent: bool = False,
+) -> pd.DataFrame:
+    """The EU strategic-dependency screen for one economy and year, one row per HS6 product
+    (``SCREEN_COLUMNS``), dependent products first; ``persistent`` keeps only the products
+    dependent in at least 2 of the last 3 years."""
+    snap = _snap(snap)
+    td = exposure.trade_data(snap)
+    return exposure.screen_table(
+        snap,
+        td.economy(name),
+        td.year(year),
+        thresholds or Thresholds(),
+        persistent_only=persistent,
+    )
 
 
 @dataclass
@@ -188,13 +322,22 @@ class MaterialCard:
     technologies: list[str]
 
 
-def material_card(name: str, snap: Snapshot | None = None) -> MaterialCard:
+def material_card(
+    name: str,
+    snap: Snapshot | None = None,
+    economy: str | None = None,
+    year: int | None = None,
+) -> MaterialCard:
+    """A material's risk card; with an ``economy`` its stages gain the economy's figures."""
     snap = _snap(snap)
     mid = resolve_material(name, snap)
+    figures = _economy_figures(economy, year, snap)
     materials = snap.load("materials").set_index("id")
     m = materials.loc[mid]
     stages = stage_table(snap)
     stages = stages[stages["material"] == mid].reset_index(drop=True)
+    if figures is not None:
+        stages = _with_economy(stages, figures)
     producers = {}
     for stage in STAGES:
         res = stage_detail(mid, stage, snap)

@@ -9,6 +9,19 @@ import typer
 from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, pick_format, write
 from raw_scan.errors import UsageError
 
+EconomyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--economy",
+        "-e",
+        help="Add this economy's import figures (ISO3, EU27 or a group; see 'raw-scan economy').",
+    ),
+]
+TradeYearOpt = Annotated[
+    int | None,
+    typer.Option("--year", "-y", help="Year of the trade data for --economy (default: latest)."),
+]
+
 
 @app.command()
 def technologies(format: FormatOpt = None, output: OutputOpt = None) -> None:
@@ -62,12 +75,14 @@ def report(
         ),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Report on every technology.")] = False,
+    economy: EconomyOpt = None,
+    year: TradeYearOpt = None,
     format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Risk report per technology: every material and stage, its band and its drivers.
 
-    Example: raw-scan report li-ion-batteries --format csv --output li-ion.csv
+    Example: raw-scan report li-ion-batteries --economy BEL --format csv --output li-ion.csv
     """
     format = pick_format(format, output)
     from raw_scan import api, store
@@ -78,13 +93,14 @@ def report(
     if not all_ and not technology:
         raise UsageError("name at least one technology (see 'raw-scan technologies') or use --all")
     names = list(store.load("technologies")["id"]) if all_ else list(technology)
-    df = api.technology_report(names)
+    df = api.technology_report(names, economy=economy, year=year)
+    columns = api.REPORT_COLUMNS + (api.ECONOMY_REPORT_COLUMNS if economy else [])
     if format is Format.csv:
-        return write(export.to_csv(df, api.REPORT_COLUMNS), output)
+        return write(export.to_csv(df, columns), output)
     summaries = api.summarise(df)
     if format is Format.json:
         payload = {
-            "records": export.records(df, api.REPORT_COLUMNS),
+            "records": export.records(df, columns),
             "summary": [export.plain(vars(s)) for s in summaries],
             "sources": api.sources_used(df),
         }
@@ -93,32 +109,39 @@ def report(
     techs = store.load("technologies").set_index("id")["name"].to_dict()
     with console(output) as con:
         terminal.print_report(con, df, summaries, mats, techs, api.sources_used(df))
+        if economy:
+            from raw_scan.report import economy as render
+
+            render.print_economy_columns(con, df, mats)
 
 
 @app.command()
 def material(
     name: Annotated[str, typer.Argument(help="Material id, name or alias, e.g. gallium, REE.")],
+    economy: EconomyOpt = None,
+    year: TradeYearOpt = None,
     format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Risk card of one material: producers by country and stage, indicators, EU status.
 
-    Example: raw-scan material gallium
+    Example: raw-scan material gallium --economy EU27
     """
     format = pick_format(format, output)
     from raw_scan import api
     from raw_scan.report import card as card_view
     from raw_scan.report import export
 
-    card = api.material_card(name)
+    card = api.material_card(name, economy=economy, year=year)
     sources = api.sources_used(card.stages)
+    columns = api.MATERIAL_COLUMNS + (api.ECONOMY_REPORT_COLUMNS if economy else [])
     if format is Format.csv:
-        return write(export.to_csv(card.stages, api.MATERIAL_COLUMNS), output)
+        return write(export.to_csv(card.stages, columns), output)
     if format is Format.json:
         payload = {
             "material": card.material,
             "name": card.name,
-            "stages": export.records(card.stages, api.MATERIAL_COLUMNS),
+            "stages": export.records(card.stages, columns),
             "producers": {s: export.records(p) for s, p in card.producers.items()},
             "eu_assessment": export.plain(card.eu),
             "crma": card.crma,
@@ -128,3 +151,7 @@ def material(
         return write(export.to_json(payload), output)
     with console(output) as con:
         card_view.material_card(con, card, sources)
+        if economy:
+            from raw_scan.report import economy as render
+
+            render.print_economy_columns(con, card.stages, {card.material: card.name})
