@@ -420,19 +420,24 @@ DATASET_ROWS = {
 }
 
 
-def _data_years(snap: Snapshot, dataset: str) -> str | None:
+def _held(snap: Snapshot, dataset: str) -> tuple[str | None, str | None]:
+    """(data years, edition ids: newest data first) of a dataset, read from its rows."""
+    from raw_scan.supply import edition_rank, family
+
     where = DATASET_ROWS.get(dataset)
     if where is None:
-        return None
+        return None, None
     table, fam = where
     df = snap.load(table)
     if fam is not None:
-        df = df[df["source"].str.split("-", n=1).str[0] == fam]
+        df = df[df["source"].map(family) == fam]
     years = pd.to_numeric(df["year"], errors="coerce").dropna()
     if years.empty:
-        return None
+        return None, None
     lo, hi = int(years.min()), int(years.max())
-    return str(lo) if lo == hi else f"{lo}-{hi}"
+    newest = df.groupby(df["source"].astype(str))["year"].max()
+    ids = sorted(newest.index, key=lambda i: (newest[i], edition_rank(i)), reverse=True)
+    return (str(lo) if lo == hi else f"{lo}-{hi}"), ", ".join(ids) or None
 
 
 def datasets_table(snap: Snapshot | None = None) -> pd.DataFrame:
@@ -451,13 +456,15 @@ def datasets_table(snap: Snapshot | None = None) -> pd.DataFrame:
         age = age_days(stamp)
         edition = str(d.get("edition") or "")
         known = SOURCES.get(edition)
+        years, held = _held(snap, dataset)
         rows.append(
             {
                 "dataset": dataset,
                 "name": d.get("name"),
                 "edition": known["edition"] if known else edition,
-                "source_id": DATASETS.get(dataset) if d.get("origin") == "bundled" else edition,
-                "data_years": _data_years(snap, dataset) or d.get("data_years"),
+                "source_id": held
+                or (DATASETS.get(dataset) if d.get("origin") == "bundled" else edition),
+                "data_years": years or d.get("data_years"),
                 "origin": d.get("origin"),
                 "retrieved_at": d.get("retrieved_at"),
                 "bundled_at": None if d.get("retrieved_at") else bundled_at,

@@ -27,6 +27,7 @@ share gives, and says so in the band, the drivers and the note.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -41,6 +42,18 @@ PARTIAL = frozenset({"eu"})
 
 def family(source: str) -> str:
     return str(source).split("-", 1)[0]
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def edition_rank(source: str) -> tuple[int, str]:
+    """Sort key of an edition id within its family: the publication year it names
+    (``usgs-mcs-2024`` -> 2024, ``wmd-2026`` -> 2026), then the id. An id without a year (a
+    third-party compilation such as ``wmd-gpr-2.0.1``) ranks below every dated edition, so a
+    publisher's edition fetched by a refresh wins the years both hold."""
+    m = _YEAR.search(str(source))
+    return (int(m.group(0)) if m else 0, str(source))
 
 
 @dataclass(frozen=True)
@@ -63,7 +76,7 @@ def index_production(
     """(material, stage) -> {source family: (latest usable year, rows of that year and source)}.
 
     Several editions of one family (USGS MCS 2023 and 2024) may hold the same year: the newest
-    edition (the greatest source id, e.g. ``usgs-mcs-2024``) wins it."""
+    edition (``edition_rank``, e.g. ``usgs-mcs-2024``) wins it."""
     usable = production[(production["row_kind"] == "country") & (production["quantity"] > 0)]
     latest = usable.groupby(["material", "stage", "source"])["year"].max()
     out: dict[tuple[str, str], dict[str, tuple[int, pd.DataFrame]]] = {}
@@ -72,7 +85,10 @@ def index_production(
         rows = groups.get_group((material, stage, source, year))
         fam = family(source)
         current = out.setdefault((material, stage), {}).get(fam)
-        if current is None or (year, source) > (current[0], current[1]["source"].iloc[0]):
+        if current is None or (year, edition_rank(source)) > (
+            current[0],
+            edition_rank(current[1]["source"].iloc[0]),
+        ):
             out[(material, stage)][fam] = (int(year), rows)
     return out
 

@@ -25,7 +25,7 @@ from raw_scan import store
 from raw_scan.assess import STAGES, assess
 from raw_scan.names import resolve_material, split
 from raw_scan.scoring import concentration
-from raw_scan.supply import PARTIAL, PREFERENCE, family
+from raw_scan.supply import PARTIAL, PREFERENCE, edition_rank, family
 
 COLUMNS = [
     "material",
@@ -72,7 +72,7 @@ def trend(
                 if have.empty:
                     continue
                 # each year from the newest edition of the family that has it
-                newest = have.groupby("year")["source"].max()
+                newest = have.groupby("year")["source"].agg(lambda s: max(s, key=edition_rank))
                 for year, source in newest.items():
                     series = prod[
                         (prod["material"] == cand)

@@ -219,6 +219,18 @@ def main(argv: list[str] | None = None) -> int:
         for d, rec in mf.DATASETS.items()
         if d in input_of  # bgs is refresh-only: nothing of it is bundled
     }
+    # the MCS 2023 release is bundled beside MCS 2024 (2021 for trends; the newest edition wins
+    # a year): the usgs dataset names both
+    datasets["usgs"]["edition"] += (
+        "; with "
+        + mf.SOURCES["usgs-mcs-2023"]["name"]
+        + " ("
+        + mf.SOURCES["usgs-mcs-2023"]["url"]
+        + "), production 2021 and 2022"
+    )
+    datasets["usgs"]["also"] = [
+        {"file": Path(INPUTS["usgs_2023"]).name, "sha256": inputs["usgs_2023"]["sha256"]}
+    ]
     manifest = mf.new_manifest(
         entries, kind="bundled", datasets=datasets, notes=link_log + table_a_log
     )

@@ -46,8 +46,10 @@ def test_the_bundled_snapshot_lists_every_dataset_with_its_own_dates(capsys):
     built = store.manifest(store.bundled_dir())["built_at"]
     for r in rows.values():
         assert (r["origin"], r["retrieved_at"], r["bundled_at"]) == ("bundled", None, built)
-    # the data's own years, read from the tables: MCS 2024 has 2022 and 2023
-    assert rows["usgs"]["data_years"] == "2022-2023"
+    # the data's own years and editions, read from the tables: MCS 2024 has 2022 and 2023, the
+    # MCS 2023 release bundled beside it (for trends) 2021 and 2022
+    assert rows["usgs"]["data_years"] == "2021-2023"
+    assert rows["usgs"]["source_id"] == "usgs-mcs-2024, usgs-mcs-2023"
     assert rows["wgi"]["data_years"] == "1996-2022"  # the WGI 2023 update
     assert rows["crma"]["edition"].startswith("Regulation (EU) 2024/1252")
     assert rows["technologies"]["rows"] == len(store.load("technology_materials"))
@@ -71,7 +73,7 @@ def test_after_refreshes_each_dataset_keeps_its_own_retrieval_time(capsys):
         "mcs2024_world_5.zip",
         "file:mcs2024_world_5.zip",
     )
-    assert rows["usgs"]["source_id"] == "usgs-mcs-2024"
+    assert rows["usgs"]["source_id"] == "usgs-mcs-2024, usgs-mcs-2023"  # 2023 edition kept
     assert rows["wgi"]["source_id"] == "wgi-bulk-2022"  # the bulk file's last year
     assert rows["wgi"]["data_years"] == "1996-2022"
     # the JSON is the library's table, record for record
@@ -98,7 +100,8 @@ def test_the_table_after_a_refresh_at_80_columns_breaks_no_word():
     text = " ".join(done.stdout.split())
     assert "refreshed " in text and " from the file mcs2024_world_5.zip" in text
     assert "edition MCS 2024 data release, ver. 2.0 (March 2024); production 2022 and" in text
-    assert "(usgs-mcs-2024)" in text and "data years 2022-2023" in text
+    # the refreshed MCS 2024 edition replaced itself; the bundled MCS 2023 edition stays
+    assert "(usgs-mcs-2024, usgs-mcs-2023)" in text and "data years 2021-2023" in text
     assert "bundled with raw-scan, built " in text  # iea, wmd, wgi, crma, technologies
 
 

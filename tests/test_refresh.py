@@ -284,12 +284,13 @@ def test_cli_refreshes_every_source_then_datasets_max_age_and_reset(env, httpser
         assert rows[sid]["sha256"] == sha256(SERVED[sid].file)
         assert rows[sid]["retrieved_at"].endswith("Z")
         assert rows[sid]["age_days"] < 0.1
-    assert rows["usgs"]["source_id"] == "usgs-mcs-2024"
+    assert rows["usgs"]["source_id"] == "usgs-mcs-2024, usgs-mcs-2023"  # 2023 edition kept
     # MCS2024 (the files' Source column); edition text of the known edition id
     assert rows["usgs"]["edition"].startswith("MCS 2024 data release")
-    assert (rows["usgs"]["data_years"], rows["usgs"]["file"]) == ("2022-2023", "mcs2024_world.zip")
-    assert rows["wmd"]["source_id"] == rows["wmd"]["edition"] == "wmd-2017"
-    assert rows["wmd"]["data_years"] == "2011-2015"  # the 2017 workbook's five years
+    assert (rows["usgs"]["data_years"], rows["usgs"]["file"]) == ("2021-2023", "mcs2024_world.zip")
+    assert rows["wmd"]["edition"] == "wmd-2017"  # the edition the refresh brought, beside
+    assert rows["wmd"]["source_id"] == "wmd-gpr-2.0.1, wmd-2017"  # the bundled newer data
+    assert rows["wmd"]["data_years"] == "2011-2024"  # the 2017 workbook's five years
     # the results file does not say which assessment it is; the CRMA lists were not refreshed
     assert (rows["eu"]["source_id"], rows["eu"]["file"]) == ("eu-crm-file", "eureport_results.csv")
     assert (rows["crma"]["source_id"], rows["crma"]["origin"]) == ("eu-crma-2024", "bundled")
@@ -316,31 +317,32 @@ def test_cli_refreshes_every_source_then_datasets_max_age_and_reset(env, httpser
 
 
 def test_what_changed_after_a_refresh_with_different_data(env, httpserver, monkeypatch, capsys):
-    serve(httpserver, monkeypatch, "usgs")
+    serve(httpserver, monkeypatch, "usgs")  # the 5-file MCS 2024 zip replaces the MCS 2024 rows
+    before = tree_hashes(env) if env.exists() else {}
+    code, out, err = call(["refresh", "usgs", "-q"], capsys)
+    assert code == 1 and out == ""  # the other commodities would lose 2023: refused
+    assert "series years would be lost" in err
+    assert (tree_hashes(env) if env.exists() else {}) == before
     code, out, err = call(["refresh", "usgs", "-q", "--allow-loss"], capsys)
     assert code == 0, err
+    assert "What changed (" in out
+    # chromium is not among the 5 files: it falls back to the bundled MCS 2023 edition.
+    # mcs2024-chrom 2023e: ZAF 18,000 of 41,400 kt (countries + other countries; the rounded
+    # world total is 41,000) = 43 %, HHI 2,437; mcs2023-chrom 2022e (tests/fixtures/usgs_mcs2023):
+    # ZAF 18,000 of 41,300 = 44 %, HHI 2,558
+    assert "chromium mining: top ZAF 43% → ZAF 44%; HHI 2,437 → 2,558; band" in " ".join(
+        out.split()
+    )
+    assert "source usgs-mcs-2024 → usgs-mcs-2023" in out
     first = active_manifest(env)[0]
     httpserver.clear()  # the same URL now serves the MCS 2023 files of the same commodities
     serve(httpserver, monkeypatch, "usgs", (FIX / "mcs2023_world_5.zip").read_bytes())
     before = tree_hashes(env)
-    code, out, err = call(["refresh", "usgs", "-q"], capsys)  # an older edition: refused
+    code, out, err = call(["refresh", "usgs", "-q"], capsys)
+    # MCS 2023 is already held: it replaces itself, and loses every commodity but the five
     assert code == 1 and out == ""
-    assert (
-        "raw-scan: error: usgs: edition usgs-mcs-2023 is older than the active usgs-mcs-2024" in err
-    )
-    assert tree_hashes(env) == before
-    code, out, err = call(["refresh", "usgs", "-q", "--allow-loss"], capsys)
-    assert code == 0, err
-    assert (
-        "raw-scan: warning: accepted with --allow-loss: usgs: edition usgs-mcs-2023 is older" in err
-    )
-    assert active_manifest(env)[0] != first
-    assert "What changed (" in out
-    # mcs2024-cobal 2023e: Congo (Kinshasa) 170,000 of 230,000 t; mcs2023-cobal 2022e: 130,000
-    # of 190,000 t
-    assert "cobalt mining: top COD 74% → COD 68%" in out
-    assert "source usgs-mcs-2024 → usgs-mcs-2023" in out
-    assert store.manifest()["datasets"]["usgs"]["edition"] == "usgs-mcs-2023"
+    assert "material x stage series would be lost: aluminium mining, aluminium refining" in err
+    assert tree_hashes(env) == before and active_manifest(env)[0] == first
 
 
 # ------------------------------------------------------- USGS one-file layouts (2025, 2026)

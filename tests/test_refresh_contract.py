@@ -76,15 +76,27 @@ def refused(capsys, argv, env) -> list[str]:
 def test_usgs_zip_with_only_the_lithium_file_is_refused_for_loss(env, tmp_path, capsys):
     path = tmp_path / "mcs2024_world.zip"
     path.write_bytes(zip_with(FULL_USGS, keep={LITHI}))
-    n = usgs_series()
+    p = bundled("production")
+    ok = p[(p["row_kind"] == "country") & (p["quantity"] > 0)]
+    # the file replaces the MCS 2024 edition; the bundled MCS 2023 edition stays, so every
+    # series but lithium mining loses 2023, and the series MCS 2023 lacks are lost altogether
+    e24 = ok[ok["source"] == "usgs-mcs-2024"].groupby(["material", "stage"])["year"].max()
+    e23 = ok[ok["source"] == "usgs-mcs-2023"].groupby(["material", "stage"])["year"].max()
+    only24 = [k for k in e24.index if k not in e23.index]
+    years_lost = [k for k in e24.index if k in e23.index and k != ("lithium", "mining")]
     lines = refused(capsys, ["refresh", "usgs", "--file", str(path), "-q"], env)
-    # the file has one series (lithium mining) of the bundled snapshot's n
-    assert lines[0].startswith(
-        f"raw-scan: error: usgs: {n - 1} of {n} material x stage series would be lost: "
-        "aluminium mining, aluminium refining, "
+    n = usgs_series()
+    assert (
+        f"raw-scan: error: usgs: {len(only24)} of {n} material x stage series would be lost: "
+        + ", ".join(" ".join(k) for k in sorted(only24))
+    ) in lines
+    assert any(
+        line.startswith(f"raw-scan: error: usgs: {len(years_lost)} series years would be lost: ")
+        and "aluminium mining 2023, aluminium refining 2023" in line
+        for line in lines
     )
     assert any(
-        line.startswith("raw-scan: error: report: ") and "would have no data any more" in line
+        line.startswith("raw-scan: error: report: ") and "would go back to older data" in line
         for line in lines
     )
     assert lines[-1] == (
@@ -98,18 +110,26 @@ def test_usgs_zip_with_only_the_lithium_file_is_refused_for_loss(env, tmp_path, 
     code, out, err = call(["refresh", "usgs", "--file", str(path), "-q", "--allow-loss"], capsys)
     assert code == 0, err
     accepted = "raw-scan: warning: accepted with --allow-loss: "
-    assert f"{accepted}usgs: {n - 1} of {n} material x stage series" in err
+    assert f"{accepted}usgs: {len(years_lost)} series years would be lost" in err
     folder = assert_consistent(env)
     kept = (folder / "refresh-summary.txt").read_text(encoding="utf-8")
     assert "Accepted with --allow-loss: data the previous snapshot had:" in kept
-    assert f"usgs: {n - 1} of {n} material x stage series would be lost" in kept
+    assert f"usgs: {len(years_lost)} series years would be lost" in kept
     after = api.technology_report(techs, store.Snapshot(folder))
-    # what the user accepted (issue 6: "the report drops from 162 USGS rows to 5"): only the
-    # rows of technologies that use lithium keep a USGS source; more rows have no data
+    # what the user accepted: only lithium mining keeps MCS 2024 data; the other USGS rows fall
+    # back to the older MCS 2023 edition (2022), none gains newer data
     uses_lithium = (before["material"] == "lithium") & (before["stage"] == "mining")
-    assert after["source"].str.startswith("usgs").sum() == uses_lithium.sum()
-    assert before["source"].str.startswith("usgs").sum() > 100
-    assert (after["risk_band"] == "no data").sum() > (before["risk_band"] == "no data").sum()
+    assert after["source"].eq("usgs-mcs-2024").sum() == uses_lithium.sum()
+    assert before["source"].eq("usgs-mcs-2024").sum() > 100
+    assert after["source"].eq("usgs-mcs-2023").sum() > 100
+    keys = ["technology", "material", "stage"]
+    both = before.merge(after, on=keys, suffixes=("_before", "_after")).dropna(
+        subset=["year_before", "year_after"]
+    )
+    usgs_after = both["source_after"].str.startswith("usgs")  # (zirconium moves to WMD 2024)
+    went_up = both[usgs_after & (both["year_after"] > both["year_before"])]
+    assert went_up.empty, went_up[[*keys, "source_before", "year_before", "source_after"]]
+    assert (both["year_after"] < both["year_before"]).sum() > 100
 
 
 def test_wgi_file_with_one_country_is_refused_for_loss(env, tmp_path, capsys):
@@ -212,7 +232,6 @@ def test_the_2017_world_mining_data_workbook_does_not_replace_newer_data(env, ca
     assert f"raw-scan: error: wmd: its newest data year would go back from {newest} to 2015" in (
         lines
     )
-    assert any(" would go back to older data: " in line for line in lines)
 
 
 def test_the_trimmed_usgs_fixture_is_refused(env, capsys):
@@ -223,11 +242,12 @@ def test_the_trimmed_usgs_fixture_is_refused(env, capsys):
     )
     assert "raw-scan: usgs: 66 rows parsed (usgs-mcs-2024)" not in lines  # messages say usgs:
     assert "usgs: 66 rows parsed (usgs-mcs-2024)" in lines  # parsed, then refused
-    n = usgs_series()
-    # the trimmed zip has copper (mine, refinery), gallium and lithium: 4 series
-    assert (
-        f"raw-scan: error: usgs: {n - 4} of {n} material x stage series would be lost: "
-        in (lines[1])
+    # the trimmed zip has copper (mine, refinery), gallium and lithium: 4 series of MCS 2024;
+    # the others keep the bundled MCS 2023 edition but lose 2023, or are lost altogether
+    assert any(" series years would be lost: aluminium mining 2023" in line for line in lines)
+    assert any(
+        line.startswith("raw-scan: error: usgs: ") and "material x stage series would be lost"
+        for line in lines
     )
 
 
@@ -339,3 +359,40 @@ def test_the_manifest_of_a_refused_refresh_is_never_written(env, tmp_path, capsy
     refused(capsys, ["refresh", "usgs", "--file", str(path), "-q"], env)
     assert not list(env.glob("snapshots/*")) and not list(env.glob(".staging-*"))
     assert json.loads((store.bundled_dir() / "manifest.json").read_text())["kind"] == "bundled"
+
+
+def test_a_new_edition_keeps_the_older_editions_of_its_family(env, capsys):
+    """Refreshing USGS with the MCS 2024 release replaces the MCS 2024 rows only: the bundled
+    MCS 2023 rows (2021 for trends) stay, and no revision between editions is a 'jump'."""
+    before = bundled("production")
+    mcs2023 = before[before["source"] == "usgs-mcs-2023"]
+    assert set(mcs2023["year"]) == {2021, 2022}
+    result = refresh.refresh(["usgs"], file=FULL_USGS, progress=False)
+    assert result.review.findings == []
+    after = store.Snapshot(result.snapshot).load("production")
+    kept = after[after["source"] == "usgs-mcs-2023"]
+    assert len(kept) == len(mcs2023)
+    assert set(after.loc[after["source"].str.startswith("usgs"), "year"]) == {2021, 2022, 2023}
+
+
+def test_editions_rank_by_the_year_they_name_and_undated_compilations_lowest():
+    from raw_scan.supply import edition_rank
+
+    assert edition_rank("usgs-mcs-2024") > edition_rank("usgs-mcs-2023")
+    # a publisher's dated edition beats the bundled third-party compilation (no year in its id)
+    assert edition_rank("wmd-2026") > edition_rank("wmd-gpr-2.0.1")
+    assert max(["wmd-gpr-2.0.1", "wmd-2026"], key=edition_rank) == "wmd-2026"
+
+
+def test_years_a_series_would_lose_are_a_loss():
+    rows = [
+        ("lithium", "mining", "AUS", "country", 2021, 55000.0),
+        ("lithium", "mining", "AUS", "country", 2022, 61000.0),
+        ("lithium", "mining", "AUS", "country", 2023, 86000.0),
+    ]
+    cols = ["material", "stage", "country", "row_kind", "year", "quantity"]
+    old = pd.DataFrame(rows, columns=cols)
+    new = old[old["year"] != 2021]
+    found = validate.kind("production").coverage("production", old, new, "usgs")
+    assert [f.level for f in found] == ["loss"]
+    assert "1 series year would be lost: lithium mining 2021" in found[0].message

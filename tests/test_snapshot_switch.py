@@ -1,11 +1,12 @@
 """One snapshot per command: a refresh switching ``active.json`` while reports run never gives
 a report whose records come from one snapshot and whose ``sources`` from the other.
 
-Two real snapshots differ in both the production rows (USGS MCS 2024 vs MCS 2023 files) and the
-governance table (bundled WGI 2023 update vs the WGI fixture, labelled ``wgi-bulk-2022``). A
-report's records name the USGS edition; its ``sources`` list names the governance edition, read
-separately from the snapshot. A switcher flips ``active.json`` between the two as fast as it
-can (with the refresh's own ``store.switch``) while reports run in threads and in processes.
+Two real snapshots differ in their governance table (bundled WGI 2023 update vs the WGI
+fixture, labelled ``wgi-bulk-2022``), hence in the supplier governance and scores of the report's
+records, and in the governance edition its ``sources`` list names (read separately from the
+snapshot). A report must equal, records and sources alike, the report of exactly one of them. A
+switcher flips ``active.json`` between the two as fast as it can (with the refresh's own
+``store.switch``) while reports run in threads and in processes.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import sys
 import threading
 
 import pytest
-from test_refresh import FIX, SERVED
+from test_refresh import SERVED
 
 from raw_scan import api, refresh, store
 
-PAIRS = {"usgs-mcs-2024": "wgi-2023", "usgs-mcs-2023": "wgi-bulk-2022"}
+WGI = ("wgi-2023", "wgi-bulk-2022")  # the governance edition of snapshot a, of snapshot b
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +33,25 @@ def made(tmp_path_factory):
         mp.setenv("RAW_SCAN_DATA_DIR", str(root))
         refresh.refresh(["usgs"], file=SERVED["usgs"].file, allow_loss=True, progress=False)
         a = store.active_dir().name
-        refresh.refresh(["usgs"], file=FIX / "mcs2023_world_5.zip", allow_loss=True, progress=False)
         refresh.refresh(["wgi"], file=SERVED["wgi"].file, allow_loss=True, progress=False)
         b = store.active_dir().name
     store.clear_cache()
     return root, a, b
+
+
+@pytest.fixture(scope="module")
+def expected(made):
+    """Per snapshot: the records of ``report --all`` and the ids of its sources."""
+    root, a, b = made
+    out = {}
+    for name, folder in (("a", a), ("b", b)):
+        snap = store.Snapshot(root / "snapshots" / folder)
+        ids = list(snap.load("technologies")["id"])
+        df = api.technology_report(ids, snap)
+        out[name] = (api_records(df), {s["id"] for s in api.sources_used(df, snap)})
+    assert out["a"][0] != out["b"][0]  # the governance differs, so the records do
+    assert WGI[0] in out["a"][1] and WGI[1] in out["b"][1]
+    return out
 
 
 @pytest.fixture
@@ -46,17 +61,14 @@ def two_snapshots(made, refresh_env):
     return refresh_env, refresh_env / "snapshots" / a, refresh_env / "snapshots" / b
 
 
-def consistent(records: list[dict], sources: list[dict]) -> str:
-    """The USGS edition of the records, after checking the sources list is of the same
-    snapshot."""
-    usgs = {r["source"] for r in records if str(r["source"]).startswith("usgs-")}
-    ids = {s["id"] for s in sources}
-    assert len(usgs) == 1, usgs
-    (edition,) = usgs
-    assert PAIRS[edition] in ids, (edition, ids)
-    assert not ({*PAIRS.values()} - {PAIRS[edition]}) & ids, (edition, ids)
-    assert not ({*PAIRS} - {edition}) & ids, (edition, ids)
-    return edition
+def consistent(records: list[dict], sources: list[dict], expected) -> str:
+    """The snapshot ('a' or 'b') whose records these are, after checking the sources list is
+    of the same snapshot."""
+    hits = [name for name, (recs, _) in expected.items() if recs == records]
+    assert len(hits) == 1, "the records are of neither snapshot"
+    (name,) = hits
+    assert {s["id"] for s in sources} == expected[name][1], name
+    return name
 
 
 def switching(root, a, b, stop: threading.Event) -> threading.Thread:
@@ -70,7 +82,7 @@ def switching(root, a, b, stop: threading.Event) -> threading.Thread:
     return thread
 
 
-def test_reports_in_threads_read_one_snapshot_each(two_snapshots):
+def test_reports_in_threads_read_one_snapshot_each(two_snapshots, expected):
     root, a, b = two_snapshots
     seen: list[str] = []
     errors: list[BaseException] = []
@@ -81,7 +93,7 @@ def test_reports_in_threads_read_one_snapshot_each(two_snapshots):
                 with store.pinned():
                     ids = list(store.load("technologies")["id"])
                     df = api.technology_report(ids)
-                    seen.append(consistent(api_records(df), api.sources_used(df)))
+                    seen.append(consistent(api_records(df), api.sources_used(df), expected))
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
 
@@ -95,7 +107,7 @@ def test_reports_in_threads_read_one_snapshot_each(two_snapshots):
     stop.set()
     flipper.join(timeout=30)
     assert not errors, errors[0]
-    assert len(seen) == 24 and set(seen) == set(PAIRS)  # both snapshots were read
+    assert len(seen) == 24 and set(seen) == {"a", "b"}  # both snapshots were read
 
 
 def api_records(df) -> list[dict]:
@@ -127,10 +139,10 @@ def outputs_while_switching(root, a, b, argv: list[str], n: int) -> list[str]:
     return [out for out, _ in outputs]
 
 
-def test_report_all_json_in_processes_never_mixes_snapshots(two_snapshots):
+def test_report_all_json_in_processes_never_mixes_snapshots(two_snapshots, expected):
     for out in outputs_while_switching(*two_snapshots, ["report", "--all", "-f", "json"], 3):
         payload = json.loads(out)
-        consistent(payload["records"], payload["sources"])
+        consistent(payload["records"], payload["sources"], expected)
 
 
 def test_datasets_json_names_the_snapshot_its_rows_come_from(two_snapshots):

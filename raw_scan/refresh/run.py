@@ -244,10 +244,8 @@ def _refresh_locked(root, ids, file, max_age_days, allow_loss, progress, log) ->
 
 def _sources_of(f: Fetched, table: str, df: pd.DataFrame, old_sources: list[dict]) -> list[dict]:
     """The provenance records of a replaced table: the other families' kept, this one's new."""
-    from raw_scan.supply import family
-
     ids = list(dict.fromkeys(df["source"].dropna())) if "source" in df.columns else [f.edition]
-    kept = [s for s in old_sources if family(s.get("id", "")) != f.id]
+    kept = [s for s in old_sources if s.get("id", "") not in ids]
     if table not in ("production",):
         kept = []
     return kept + [mf.source_record(str(i)) for i in ids]
@@ -257,16 +255,17 @@ def _write_candidate(
     staging: Path, old: store.Snapshot, old_manifest: dict, fetched: dict[str, Fetched], now: str
 ) -> Path:
     """A complete snapshot folder in ``staging``: every table, the manifest; all fsynced."""
-    from raw_scan.supply import family
-
     work = staging / "snapshot"
     work.mkdir()
     replaced: dict[str, pd.DataFrame] = {}
     for f in fetched.values():
         for table, df in f.tables.items():
             if "source" in df.columns and table == "production":
+                # the editions the file brings replace themselves; the family's other editions
+                # stay (MCS 2023 beside MCS 2024 keeps 2021 for trends; the newest edition
+                # wins a year, see supply.edition_rank)
                 base = replaced.get(table, old.load(table))
-                keep = base[base["source"].map(family) != f.id]
+                keep = base[~base["source"].isin(set(df["source"].dropna()))]
                 replaced[table] = pd.concat([keep, df], ignore_index=True)
             else:
                 replaced[table] = df

@@ -10,11 +10,12 @@ the row-count and key-coverage checks). Findings come in three levels:
   than :data:`ABSURD_FACTOR` times the active snapshot's world total of the same series; a
   material x stage x year whose every value is zero. Each names the file and the row.
 * ``loss`` (refused unless ``--allow-loss``): material x stage series of the source that would
-  disappear, its newest data year or its edition going back, countries or years of governance
-  data that would disappear, a table losing more than :data:`ROW_LOSS` of its rows or any of its
-  key values; and, on the derived report rows (``api.stage_table``), rows that would lose their
-  data or their governance, rows whose data year goes back, and rows from the same source whose
-  attributed share of world supply drops by more than :data:`COVERAGE_DROP`.
+  disappear, or years of such a series, its newest data year or its edition going back,
+  countries or years of governance data that would disappear, a table losing more than
+  :data:`ROW_LOSS` of its rows or any of its key values; and, on the derived report rows
+  (``api.stage_table``), rows that would lose their data or their governance, rows whose data
+  year goes back, and rows from the same source whose attributed share of world supply drops by
+  more than :data:`COVERAGE_DROP`.
 * ``jump`` (reported, accepted): a value that moves by more than :data:`JUMP_FACTOR` (either way)
   against the active snapshot's value of the same series (same source, material, stage, basis,
   country; the same year, else the latest years of each), for the world total and for producers
@@ -195,8 +196,9 @@ class Production(TableKind):
                     f"of its {r['count']} values is zero",
                 )
             )
+        old = _newest_edition(old)  # compare with what the report uses, one edition a year
         out += self._absurd(new[~flagged], old, inc)
-        out += self._jumps(new, old, inc)
+        out += self._jumps(_newest_edition(new), old, inc)
         return out
 
     @staticmethod
@@ -277,15 +279,31 @@ class Production(TableKind):
                     f"would be lost: {listing([' '.join(g) for g in gone])}",
                 )
             )
-        if old_s and new_s and max(new_s.values()) < max(old_s.values()):
+        old_y, new_y = _series_years(old), _series_years(new)
+        lost = sorted(
+            f"{m} {st} {y}"
+            for (m, st), years in old_y.items()
+            for y in years - new_y.get((m, st), set())
+            if (m, st) in new_y
+        )
+        if lost:
             out.append(
-                _loss(
-                    src,
-                    f"its newest data year would go back from "
-                    f"{max(old_s.values())} to {max(new_s.values())}",
-                )
+                _loss(src, f"{count(len(lost), 'series year')} would be lost: {listing(lost)}")
             )
         return out
+
+
+def _newest_edition(df: pd.DataFrame) -> pd.DataFrame:
+    """Per material, stage and year, only the rows of the newest edition that has it (a value
+    is compared with what the report would use, not with an older edition's estimate)."""
+    if df.empty or "source" not in df.columns:
+        return df
+    from raw_scan.supply import edition_rank
+
+    keys = ["material", "stage", "year"]
+    rank = df["source"].map(edition_rank)
+    best = rank.groupby([df[k] for k in keys]).transform("max")
+    return df[rank == best]
 
 
 def _jump_text(r: dict) -> str:
@@ -302,6 +320,14 @@ def _series(df: pd.DataFrame) -> dict[tuple[str, str], int]:
     """(material, stage) -> latest year with a positive quantity for a country."""
     ok = df[(df["row_kind"] == "country") & (df["quantity"] > 0)]
     return {k: int(v) for k, v in ok.groupby(["material", "stage"])["year"].max().items()}
+
+
+def _series_years(df: pd.DataFrame) -> dict[tuple[str, str], set[int]]:
+    """(material, stage) -> the years with a positive quantity for a country."""
+    ok = df[(df["row_kind"] == "country") & (df["quantity"] > 0)]
+    return {
+        k: set(map(int, v)) for k, v in ok.groupby(["material", "stage"])["year"].unique().items()
+    }
 
 
 class Governance(TableKind):
@@ -346,17 +372,32 @@ def _edition_year(source_id: str) -> tuple[str, int] | None:
 
 
 def editions(old: pd.DataFrame, new: pd.DataFrame, src: str) -> list[Finding]:
-    """An edition id of the same pattern (usgs-mcs-YYYY) with an older year than the active."""
-    if "source" not in old.columns or "source" not in new.columns:
-        return []
-    olds = [e for e in map(_edition_year, set(old["source"].dropna())) if e]
+    """What a file brings (``new``) against the active rows of its source (``old``): an edition
+    the snapshot does not hold yet whose id is older than the active newest of the same pattern
+    (``usgs-mcs-YYYY``), or whose newest data year is older than the active newest year. Other
+    editions of the family stay in the snapshot (``run._write_candidate``), so this is what
+    catches an old file; an edition the snapshot already holds only replaces itself, and is
+    compared with its own rows."""
+    if "source" in old.columns and "source" in new.columns:
+        held = set(old["source"].dropna())
+        bringing = set(new["source"].dropna())
+        if bringing <= held:  # a re-fetch of editions already accepted
+            old = old[old["source"].isin(bringing)]
     out = []
-    for sid in sorted(set(new["source"].dropna())):
-        e = _edition_year(sid)
-        newer = [o for o in olds if e and o[0] == e[0] and o[1] > e[1]]
-        if newer:
-            active = newer[0][0].replace("####", str(newer[0][1]), 1)
-            out.append(_loss(src, f"edition {sid} is older than the active {active}"))
+    if "source" in old.columns and "source" in new.columns:
+        olds = [e for e in map(_edition_year, set(old["source"].dropna())) if e]
+        news = [e for e in map(_edition_year, set(new["source"].dropna())) if e]
+        for pattern in sorted({e[0] for e in news}):
+            have = [y for p, y in olds if p == pattern]
+            bring = max(y for p, y in news if p == pattern)
+            if have and bring < max(have):
+                sid = pattern.replace("####", str(bring), 1)
+                active = pattern.replace("####", str(max(have)), 1)
+                out.append(_loss(src, f"edition {sid} is older than the active {active}"))
+    if "year" in old.columns and "year" in new.columns and len(old) and len(new):
+        have, bring = int(old["year"].max()), int(new["year"].max())
+        if bring < have:
+            out.append(_loss(src, f"its newest data year would go back from {have} to {bring}"))
     return out
 
 
@@ -420,7 +461,7 @@ def review(old: Snapshot, new: Snapshot, incoming: list[Incoming]) -> Review:
             after = _own(new.load(table), inc.source)
             rv.findings += k.values(rows, before, inc)
             rv.findings += k.coverage(table, before, after, inc.source)
-            rv.findings += editions(before, after, inc.source)
+            rv.findings += editions(before, rows, inc.source)
     if not rv.errors:
         rv.findings += report_rows(api.stage_table(old), api.stage_table(new))
     return rv
