@@ -302,7 +302,11 @@ def _write_snapshot(
             replaced[table].to_csv(dest, index=False, lineterminator="\n")
             rows = len(replaced[table])
         else:
-            shutil.copyfile(old_dir / f"{table}.csv", dest)
+            # a snapshot written by an older raw-scan may lack a newer table: take the bundled
+            source = old_dir / f"{table}.csv"
+            if not source.exists():
+                source = store.bundled_dir() / f"{table}.csv"
+            shutil.copyfile(source, dest)
             rows = old_tables.get(table, {}).get("rows", 0)
         entry = mf.table_entry(
             table,

@@ -34,6 +34,7 @@ TABLES = (
     "governance",
     "eu_assessment",
     "eu_crma_lists",
+    "eu_trade_parameters",
     "materials",
     "technologies",
     "technology_materials",
@@ -104,7 +105,13 @@ def _load(folder: str, name: str):
         path,
         dtype=DTYPES.get(name),
         keep_default_na=name
-        not in ("materials", "technologies", "technology_materials", "eu_crma_lists"),
+        not in (
+            "materials",
+            "technologies",
+            "technology_materials",
+            "eu_crma_lists",
+            "eu_trade_parameters",
+        ),
     )
 
 

