@@ -7,12 +7,15 @@ from typing import Annotated
 import typer
 
 from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
+from raw_scan.cli._options import EconomyOpt, Method, MethodOpt
 from raw_scan.errors import UsageError
 
 
 @app.command()
 def technologies(format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
-    """List the technologies: ids (use them with 'report'), names, number of materials.
+    """List the technologies: ids (use them with 'report'), names, number of materials;
+    technologies saved from a bill of materials ('raw-scan bom FILE --save NAME') are marked
+    (user).
 
     Example: raw-scan technologies
     """
@@ -20,7 +23,7 @@ def technologies(format: FormatOpt = Format.table, output: OutputOpt = None) -> 
     from raw_scan.report import export
 
     df = api.technologies()
-    cols = ["id", "name", "materials", "scope"]
+    cols = ["id", "name", "materials", "scope", "origin"]
     if format is Format.csv:
         return write(export.to_csv(df, cols), output)
     if format is Format.json:
@@ -30,7 +33,8 @@ def technologies(format: FormatOpt = Format.table, output: OutputOpt = None) -> 
     with console(output) as con:
         t = Table("Id", "Name", "Materials", "Scope")
         for r in df.to_dict("records"):
-            t.add_row(r["id"], r["name"], str(r["materials"]), r["scope"])
+            user = " (user)" if r["origin"] == "user" else ""
+            t.add_row(r["id"], r["name"] + user, str(r["materials"]), r["scope"])
         con.print(t)
 
 
@@ -65,6 +69,8 @@ def report(
     all_: Annotated[bool, typer.Option("--all", help="Report on every technology.")] = False,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
+    method: MethodOpt = Method.composite,
+    economy: EconomyOpt = None,
 ) -> None:
     """Risk report per technology: every material and stage, its band and its drivers.
 
@@ -72,13 +78,14 @@ def report(
     """
     from raw_scan import api, store
     from raw_scan.report import export, terminal
+    from raw_scan.report.methods import band_note, method_view
 
     if all_ and technology:
         raise UsageError("give technology names or --all, not both")
     if not all_ and not technology:
         raise UsageError("name at least one technology (see 'raw-scan technologies') or use --all")
-    names = list(store.load("technologies")["id"]) if all_ else list(technology)
-    df = api.technology_report(names)
+    names = api.technology_ids() if all_ else list(technology)
+    df = api.technology_report(names, method=method.value, economy=economy)
     if format is Format.csv:
         return write(export.to_csv(df, api.REPORT_COLUMNS), output)
     summaries = api.summarise(df)
@@ -90,9 +97,11 @@ def report(
         }
         return write(export.to_json(payload), output)
     mats = store.load("materials").set_index("id")["name"].to_dict()
-    techs = store.load("technologies").set_index("id")["name"].to_dict()
+    techs = api.technologies().set_index("id")["name"].to_dict()
     with console(output) as con:
-        terminal.print_report(con, df, summaries, mats, techs, api.sources_used(df))
+        terminal.print_report(
+            con, method_view(df), summaries, mats, techs, api.sources_used(df), band_note(method)
+        )
 
 
 @app.command()
@@ -100,6 +109,8 @@ def material(
     name: Annotated[str, typer.Argument(help="Material id, name or alias, e.g. gallium, REE.")],
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
+    method: MethodOpt = Method.composite,
+    economy: EconomyOpt = None,
 ) -> None:
     """Risk card of one material: producers by country and stage, indicators, EU status.
 
@@ -107,8 +118,9 @@ def material(
     """
     from raw_scan import api
     from raw_scan.report import export, terminal
+    from raw_scan.report.methods import band_note, card_view
 
-    card = api.material_card(name)
+    card = api.material_card(name, method=method.value, economy=economy)
     sources = api.sources_used(card.stages)
     if format is Format.csv:
         return write(export.to_csv(card.stages, api.MATERIAL_COLUMNS), output)
@@ -124,5 +136,6 @@ def material(
             "sources": sources,
         }
         return write(export.to_json(payload), output)
+    card.stages = card_view(card.stages)
     with console(output) as con:
-        terminal.material_card(con, card, sources)
+        terminal.material_card(con, card, sources, band_note(method))

@@ -90,7 +90,7 @@ def technology_table(tech_name: str, rows: pd.DataFrame, names: dict[str, str]) 
             no_stage.setdefault(r["stage"], []).append(material)
             continue
         name = material if r["material"] != last else ""
-        if name and r["evidence"] != "read":
+        if name and r["evidence"] == "inferred":
             name, inferred = name + " *", True
         last = r["material"]
         stage = r["stage"] + (" ◆" if r["bottleneck"] else "")
@@ -141,12 +141,17 @@ def summary_panel(summary) -> Panel:
     return Panel(Group(*lines), title="Summary", title_align="left", box=box.ROUNDED)
 
 
-def sources_footer(sources: list[dict]) -> Text:
+def sources_footer(sources: list[dict], band_note: str | None = None) -> Text:
     text = Text("Data: ", style="dim")
     text.append("; ".join(f"{s['name']} ({s['licence']})" for s in sources), style="dim")
     text.append(
-        "\nBand = composite of concentration (HHI), supplier governance (WGI) and "
-        "recycling (EoL-RIR); ◆ = bottleneck stage; Gov. = supplier WGI 0-10, 10 worst; "
+        "\n"
+        + (
+            band_note
+            or "Band = composite of concentration (HHI), supplier governance (WGI) and "
+            "recycling (EoL-RIR)"
+        )
+        + "; ◆ = bottleneck stage; Gov. = supplier WGI 0-10, 10 worst; "
         "CRM/SRM = CRMA critical/strategic. See docs/methodology.md.",
         style="dim",
     )
@@ -154,13 +159,13 @@ def sources_footer(sources: list[dict]) -> Text:
 
 
 def print_report(
-    console: Console, report: pd.DataFrame, summaries, names, tech_names, sources
+    console: Console, report: pd.DataFrame, summaries, names, tech_names, sources, band_note=None
 ) -> None:
     for s in summaries:
         rows = report[report["technology"] == s.technology]
         console.print(technology_table(tech_names[s.technology], rows, names))
         console.print(summary_panel(s))
-    console.print(sources_footer(sources))
+    console.print(sources_footer(sources, band_note))
 
 
 def materials_table(df: pd.DataFrame) -> Table:
@@ -208,7 +213,7 @@ def bar_chart(shares: pd.DataFrame, width: int = 40, top: int = 8) -> Table:
     return t
 
 
-def material_card(console: Console, card, sources) -> None:
+def material_card(console: Console, card, sources, band_note=None) -> None:
     console.print(Panel(Text(card.name, style="bold"), subtitle=card.material, box=box.HEAVY))
     ind = Table(title="Indicators", box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False)
     for col in (
@@ -269,7 +274,7 @@ def material_card(console: Console, card, sources) -> None:
     if card.note:
         lines.append(f"Note: {card.note}")
     console.print(Panel("\n".join(lines), title="EU status", title_align="left", box=box.ROUNDED))
-    console.print(sources_footer(sources))
+    console.print(sources_footer(sources, band_note))
 
 
 def datasets_table(df: pd.DataFrame) -> Table:
