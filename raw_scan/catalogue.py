@@ -172,6 +172,14 @@ def links(snap) -> pd.DataFrame:
     out = builtin.assign(
         bom_stage=None, quantity=float("nan"), quantity_unit=None, quantity_kg=float("nan")
     )
+    known = set(snap.load("materials")["id"])
+    for r in rows:
+        if r["material"] not in known:
+            raise RawScanError(
+                f"user technology {r['technology']} names material {r['material']!r}, which "
+                f"the datasets in use do not know; save its BOM again with 'raw-scan bom FILE "
+                f"--save {r['technology']} --replace'"
+            )
     if rows:
         out = pd.concat([out, pd.DataFrame(rows)], ignore_index=True)
     return out[LINK_COLUMNS]

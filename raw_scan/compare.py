@@ -124,11 +124,10 @@ def compare(
         na_position="last",
         kind="mergesort",
     ).reset_index(drop=True)
+    by_material = table.set_index("material")
     pairs = []
     for a, b in combinations(used, 2):
-        rho, n = spearman(
-            table.set_index("material")[f"{a}_score"], table.set_index("material")[f"{b}_score"]
-        )
+        rho, n = spearman(by_material[f"{a}_score"], by_material[f"{b}_score"])
         pairs.append({"method_a": a, "method_b": b, "rho": rho, "n": n})
     return Comparison(
         methods=used,

@@ -285,3 +285,32 @@ def test_battery_example_is_60_kwh_times_the_batpac_intensities():
     }
     got = {line.material: line.kg for line in bom.read(BATTERY).lines}
     assert got == {m: pytest.approx(60 * v, abs=5e-4) for m, v in per_kwh.items()}
+
+
+def test_bom_json_equals_the_library_result(capsys):
+    from raw_scan.report import export
+
+    code, out, _ = call(["bom", str(TURBINE), "--format", "json", "--method", "hhi-wgi"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    df = api.bom_report(api.read_bom(TURBINE), method="hhi-wgi")
+    assert doc["records"] == json.loads(export.to_json(export.records(df, api.BOM_COLUMNS)))
+    assert doc["mass_summary"] == json.loads(json.dumps(vars(api.bom_summary(df))))
+
+
+@pytest.mark.parametrize("command", ["bom", "compare"])
+def test_help_has_a_copy_pasteable_example(command, capsys):
+    code, out, _ = call([command, "--help"], capsys)
+    assert code == 0 and f"Example: raw-scan {command} " in " ".join(out.split())
+
+
+def test_a_saved_material_the_snapshot_does_not_know_is_one_clear_line(capsys):
+    assert call(["bom", str(TURBINE), "--save", "turbine", "-f", "csv"], capsys)[0] == 0
+    path = config.technologies_dir() / "turbine.json"
+    doc = json.loads(path.read_text())
+    doc["materials"][0]["material"] = "unobtainium"
+    path.write_text(json.dumps(doc))
+    code, out, err = call(["report", "turbine"], capsys)
+    assert code == 1 and out == ""
+    assert_one_error_line(err)
+    assert "'unobtainium'" in err and "--save turbine --replace" in err

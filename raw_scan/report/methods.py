@@ -21,11 +21,17 @@ SHORT_BAND = {"very high": "VH", "high": "H", "medium": "M", "low": "L", "no dat
 
 def method_view(df: pd.DataFrame) -> pd.DataFrame:
     """The rows as the terminal tables show them: Band, Score, drivers and the bottleneck ◆ of
-    the report's method (the composite columns stay as they are for the composite)."""
+    the report's method (the composite columns stay as they are for the composite). A stage
+    with production data but no score under the method shows as "not scored"."""
     if df.empty or (df["method"] == methods.DEFAULT).all():
         return df
+    # a stage with production data that the method does not score is "not scored", so the
+    # table does not call it a stage without production data
+    unscored = df["method_score"].isna() & (df["risk_band"] != methods.NO_DATA)
     view = df.assign(
-        risk_score=df["method_score"], risk_band=df["method_band"], drivers=df["method_drivers"]
+        risk_score=df["method_score"],
+        risk_band=df["method_band"].mask(unscored, "not scored"),
+        drivers=df["method_drivers"],
     )
     keys = [c for c in ("technology", "material") if c in view.columns]
     best = view.assign(_s=view["risk_score"].fillna(-1)).groupby(keys)["_s"].transform("max")
