@@ -53,6 +53,8 @@ class StageResult:
     hhi_wgi: float = float("nan")
     supplier_wgi: float = float("nan")
     wgi_coverage: float = 0.0
+    partial: bool = False  # only the top supplier's share is known (supply.PARTIAL)
+    excluded: list[str] = field(default_factory=list)  # rows the source marks not production
 
 
 def assess(snap: store.Snapshot) -> tuple[pd.DataFrame, dict]:
@@ -88,6 +90,12 @@ def _assess(folder: str) -> tuple[pd.DataFrame, dict]:
                 )
                 res.unit = str(series.rows["unit"].iloc[0])
                 res.basis = str(series.rows["basis"].iloc[0])
+                res.partial = series.partial
+                res.excluded = [
+                    f"{r.country_name} ({r.quantity:g} {r.unit})"
+                    for r in series.rows.itertuples()
+                    if r.row_kind == "excluded" and not isnan(r.quantity)
+                ]
                 res.shares, res.conc = shares, concentration.concentration(shares, total)
                 if series.year not in wgi_cache:
                     wgi_cache[series.year] = governance.scaled_wgi(gov, series.year)
@@ -105,14 +113,14 @@ def _assess(folder: str) -> tuple[pd.DataFrame, dict]:
                     "year": res.year,
                     "top_country": c.top_country if c else None,
                     "top_share": c.top_share if c else None,
-                    "top3_share": c.top3_share if c else None,
+                    "top3_share": c.top3_share if c and not res.partial else None,
                     "hhi": hhi,
                     "hhi_wgi": res.hhi_wgi,
                     "supplier_wgi": res.supplier_wgi,
                     "coverage": c.coverage if c else None,
                     "eol_rir": eol,
                     "risk_score": score,
-                    "risk_band": composite.band(score),
+                    "risk_band": composite.band(score, partial=res.partial),
                     "eu_critical": critical,
                     "eu_strategic": strategic,
                     "eu_supply_risk": eu_row.get("supply_risk"),
@@ -137,21 +145,40 @@ def _assess(folder: str) -> tuple[pd.DataFrame, dict]:
 
 def _note(m: dict, res: StageResult) -> str:
     notes = []
-    if res.data_material and res.data_material != m["id"]:
+    proxy = bool(res.data_material and res.data_material != m["id"])
+    if proxy:
         notes.append(f"no {m['name'].lower()} series; {res.data_material} data used")
+        if m.get("proxy_note"):
+            notes.append(m["proxy_note"])
     if res.conc is None:
         notes.append(f"no {res.stage} production data in the snapshot")
+    elif res.partial:
+        notes.append(
+            f"partial basis: only the top supplier's share is known ({res.source}); HHI "
+            f"{res.conc.hhi:,.0f} is its lower bound (at most "
+            f"{concentration.hhi_upper_bound(res.conc.top_share):,.0f} if the rest were split in "
+            "shares no larger), governance is the top supplier's, top-3 share unknown"
+        )
     elif res.conc.coverage < 0.5:
         notes.append(f"only {res.conc.coverage:.0%} of world supply attributed to countries")
     if res.conc is not None and res.wgi_coverage < res.conc.coverage - 1e-9:
         notes.append("some producers lack WGI data")
+    if res.excluded:
+        notes.append(f"not counted as {res.stage} production: {', '.join(res.excluded)}")
+    if m.get("row_note"):
+        notes.append(m["row_note"])
     return "; ".join(notes)
 
 
 def _drivers(r: dict) -> str:
     if isnan(r["hhi"]):
         return ""
-    parts = [f"{r['top_country']} {r['top_share']:.0%} of {r['stage']}", f"HHI {r['hhi']:,.0f}"]
+    partial = r["risk_band"].endswith(composite.PARTIAL)
+    parts = [
+        f"{r['top_country']} {r['top_share']:.0%} of {r['stage']}"
+        + (" (top supplier only)" if partial else ""),
+        f"HHI {'>= ' if partial else ''}{r['hhi']:,.0f}",
+    ]
     if not isnan(r["supplier_wgi"]):
         parts.append(f"supplier governance {r['supplier_wgi']:.1f}/10")
     parts.append("EoL-RIR unknown" if isnan(r["eol_rir"]) else f"EoL-RIR {r['eol_rir']:.0%}")

@@ -40,6 +40,19 @@ SOURCES: dict[str, dict[str, str]] = {
         "citation": "Reichl, C. & Schatz, M., World Mining Data, Federal Ministry of Finance, "
         "Vienna",
     },
+    "eu-crm-2023-table-a": {
+        "name": "Study on the critical raw materials for the EU 2023, Table A (major global "
+        "supplier at the bottleneck stage)",
+        "publisher": "European Commission (DG GROW); table parsed from the report PDF by the "
+        "critical-materials-atlas project (Varcolacus/critical-materials-atlas, out/eucrm.json)",
+        "edition": "2023 assessment; top supplier and its share only (a partial basis); "
+        "entries whose stage disagrees with the results table are dropped",
+        "url": "https://doi.org/10.2873/725585",
+        "licence": "CC BY 4.0 (Commission Decision 2011/833/EU); the transcription has no "
+        "licence file",
+        "citation": "Grohol, M. & Veeh, C. (2023) Study on the critical raw materials for the EU "
+        "2023 - Final report, Table A, doi:10.2873/725585",
+    },
     "wgi-2023": {
         "name": "Worldwide Governance Indicators, 2023 update",
         "publisher": "World Bank",
@@ -77,6 +90,15 @@ SOURCES: dict[str, dict[str, str]] = {
         "url": "https://eur-lex.europa.eu/eli/reg/2024/1252/oj",
         "licence": "EU legislation, reuse authorised (© European Union)",
         "citation": "Regulation (EU) 2024/1252 (Critical Raw Materials Act), Annexes I and II",
+    },
+    "bgs-wms": {
+        "name": "BGS World Mineral Statistics (production by country)",
+        "publisher": "British Geological Survey (BGS), UK Research and Innovation",
+        "edition": "fetched by `raw-scan refresh bgs` from the BGS OGC API; not bundled",
+        "url": "https://www.bgs.ac.uk/mineralsuk/statistics/world-mineral-statistics/",
+        "licence": "Not confirmed: (c) NERC, contributed by permission of BGS (as recorded by "
+        "Our World in Data); check the BGS terms before redistributing",
+        "citation": "British Geological Survey, World Mineral Statistics",
     },
     "technologies-compiled": {
         "name": "Technology -> raw material table (compiled, every row sourced)",
@@ -158,6 +180,7 @@ DATASET_NAMES = {
     "wmd": "World Mining Data (production by country)",
     "wgi": "Worldwide Governance Indicators",
     "eu": "EU critical raw materials assessment and CRMA lists",
+    "bgs": "BGS World Mineral Statistics (production by country)",
 }
 DATASETS = {
     "usgs": "usgs-mcs-2024",
@@ -165,6 +188,7 @@ DATASETS = {
     "wmd": "wmd-gpr-2.0.1",
     "wgi": "wgi-2023",
     "eu": "eu-crm-2023",
+    "bgs": "bgs-wms",  # optional: only after `raw-scan refresh bgs`; nothing bundled
 }
 
 

@@ -25,7 +25,7 @@ from raw_scan import manifest as mf
 from raw_scan import store
 from raw_scan.errors import LockedError, RawScanError, UsageError
 
-SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu")
+SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu", "bgs")
 DEFAULT_IDS = ("usgs", "wgi", "wmd")  # the ones with a public download URL
 
 
@@ -150,12 +150,29 @@ def _load_eu(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
     }, "eu-crm-file"
 
 
+def _fetch_bgs(staging: Path, progress: bool) -> tuple[Path, str]:
+    from raw_scan.sources import bgs, http
+
+    url = http.resolve_url("bgs", "")  # a saved items JSON (one FeatureCollection)
+    if url:
+        return http.download(url, staging, source_id="bgs", progress=progress), url
+    return bgs.fetch(staging, progress=progress), bgs.ITEMS_URL
+
+
+def _load_bgs(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
+    from raw_scan.sources import bgs
+
+    df = bgs.parse(path)
+    return {"production": df}, str(df["source"].iloc[0])
+
+
 ADAPTERS: dict[str, tuple[Callable, Callable]] = {
     "usgs": (_fetch_usgs, _load_usgs),
     "wgi": (_fetch_wgi, _load_wgi),
     "wmd": (_fetch_wmd, _load_wmd),
     "iea": (_fetch_iea, _load_iea),
     "eu": (_fetch_eu, _load_eu),
+    "bgs": (_fetch_bgs, _load_bgs),
 }
 
 

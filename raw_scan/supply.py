@@ -6,13 +6,23 @@ the USGS rare-earth total for Nd, Pr, Dy, Tb), in that order. For each, sources 
 fixed order of preference, and the first one with a positive quantity for at least one country
 wins; its latest such year is used:
 
-* mining:   USGS MCS -> IEA -> World Mining Data
-* refining: IEA -> USGS MCS -> World Mining Data
+* mining:   USGS MCS -> IEA -> World Mining Data -> BGS -> EU CRM 2023 Table A
+* refining: IEA -> USGS MCS -> World Mining Data -> BGS -> EU CRM 2023 Table A
 
 USGS is preferred for mining because it lists the most countries and is public domain; IEA is
 preferred for refining because it is the only source of refining by country for copper, cobalt,
 lithium, nickel, graphite and the magnet rare earths. World Mining Data fills gaps (e.g.
-germanium, which USGS withholds; boron, where USGS mixes incomparable bases across countries).
+germanium, which USGS withholds; boron, where USGS mixes incomparable bases across countries);
+it is bundled and its latest year is newer than BGS's usual lag. BGS World Mineral Statistics
+(only after ``raw-scan refresh bgs``; nothing of it is bundled) comes after it, as a gap filler:
+it has refined and smelter production by country for metals the others give only at the mine
+(lead, zinc, tin, ferro-alloys standing for chromium, manganese, vanadium, molybdenum and niobium
+processing) and mine production of single platinum-group metals (iridium, ruthenium).
+
+EU CRM 2023 Table A comes last because it is a *partial* basis: it names only the largest
+supplier and its share at the EU bottleneck stage. A series from a source in ``PARTIAL`` is
+flagged (``Series.partial``); ``raw_scan.assess`` then reports the HHI as the lower bound the one
+share gives, and says so in the band, the drivers and the note.
 """
 
 from __future__ import annotations
@@ -22,9 +32,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 PREFERENCE = {
-    "mining": ("usgs", "iea", "wmd"),
-    "refining": ("iea", "usgs", "wmd"),
+    "mining": ("usgs", "iea", "wmd", "bgs", "eu"),
+    "refining": ("iea", "usgs", "wmd", "bgs", "eu"),
 }
+# source families whose series name only the top supplier, not every producer
+PARTIAL = frozenset({"eu"})
 
 
 def family(source: str) -> str:
@@ -38,6 +50,11 @@ class Series:
     source: str
     year: int
     rows: pd.DataFrame
+
+    @property
+    def partial(self) -> bool:
+        """True when the series gives only the top supplier's share (see ``PARTIAL``)."""
+        return family(self.source) in PARTIAL
 
 
 def index_production(

@@ -32,6 +32,7 @@ INPUTS = {
     "wgi": "wgi/WGIData.csv",
     "eu_results": "eu_crm/eureport_results.csv",
     "eu_trade": "eu_crm/eureport_tradeparameters.csv",
+    "eu_table_a": "eu_crm/eucrm_2023_tableA_major_supplier.json",
     "crma": "eu_crm/crma_2024_1252_annex_I_II_lists_TRANSCRIBED.csv",
     "technologies": "technologies/technology_materials_sourced.csv",
 }
@@ -57,44 +58,54 @@ def main(argv: list[str] | None = None) -> int:
         k: {"path": f"shared/data/{INPUTS[k]}", "sha256": mf.path_sha256(p)} for k, p in src.items()
     }
 
+    governance = wgi.parse(src["wgi"], source="wgi-2023")
+    results = eu.parse_results(src["eu_results"])
+    crma = eu.parse_crma(src["crma"])
+    materials = pd.read_csv(CURATION / "materials.csv", dtype=str, keep_default_na=False)
+    results = eu.attach_material_ids(results, materials)
+    table_a, table_a_log = eu.check_table_a(eu.parse_table_a(src["eu_table_a"]), results)
     production = pd.concat(
         [
             usgs.parse(src["usgs"]),
             iea.parse(src["iea"], edition=2024),
             wmd.parse_long(src["wmd"], source="wmd-gpr-2.0.1"),
+            table_a,
         ],
         ignore_index=True,
     )
-    governance = wgi.parse(src["wgi"], source="wgi-2023")
-    results = eu.parse_results(src["eu_results"])
-    crma = eu.parse_crma(src["crma"])
-    materials = pd.read_csv(CURATION / "materials.csv", dtype=str, keep_default_na=False)
     techs = pd.read_csv(CURATION / "technologies.csv", dtype=str, keep_default_na=False)
-    evidence_path = CURATION / "technology_evidence.csv"
     links, link_log = technologies.build_links(
         pd.read_csv(src["technologies"], dtype=str, keep_default_na=False),
         techs,
         materials,
-        pd.read_csv(evidence_path, dtype=str, keep_default_na=False)
-        if evidence_path.exists()
-        else None,
+        pd.read_csv(CURATION / "technology_evidence.csv", dtype=str, keep_default_na=False),
+        pd.read_csv(CURATION / "technology_sources.csv", dtype=str, keep_default_na=False),
     )
-    results = eu.attach_material_ids(results, materials)
     trade = eu.parse_trade_parameters(src["eu_trade"], materials)
+    # the hand-curated files are inputs too: their hashes go in the manifest
+    for f in sorted(CURATION.glob("*.csv")):
+        inputs[f"curation:{f.stem}"] = {
+            "path": f"scripts/curation/{f.name}",
+            "sha256": mf.file_sha256(f),
+        }
 
     tables = {
         "production": (
             production,
-            ["usgs", "iea", "wmd"],
-            "usgs-mcs-2024 iea-cmde-2024 wmd-gpr-2.0.1",
+            ["usgs", "iea", "wmd", "eu_table_a"],
+            "usgs-mcs-2024 iea-cmde-2024 wmd-gpr-2.0.1 eu-crm-2023-table-a",
         ),
         "governance": (governance, ["wgi"], "wgi-2023"),
         "eu_assessment": (results, ["eu_results"], "eu-crm-2023"),
         "eu_crma_lists": (crma, ["crma"], "eu-crma-2024"),
         "eu_trade_parameters": (trade, ["eu_trade"], "eu-crm-2023-trade"),
-        "materials": (materials, [], "raw-scan"),
-        "technologies": (techs, [], "raw-scan"),
-        "technology_materials": (links, ["technologies"], "raw-scan technologies-compiled"),
+        "materials": (materials, ["curation:materials"], "raw-scan"),
+        "technologies": (techs, ["curation:technologies"], "raw-scan"),
+        "technology_materials": (
+            links,
+            ["technologies", *(k for k in inputs if k.startswith("curation:technology_"))],
+            "raw-scan technologies-compiled",
+        ),
     }
     entries = []
     for name, (df, input_keys, source_ids) in tables.items():
@@ -130,8 +141,11 @@ def main(argv: list[str] | None = None) -> int:
             "rows": int(rows[d]),
         }
         for d, rec in mf.DATASETS.items()
+        if d in input_of  # bgs is refresh-only: nothing of it is bundled
     }
-    manifest = mf.new_manifest(entries, kind="bundled", datasets=datasets, notes=link_log)
+    manifest = mf.new_manifest(
+        entries, kind="bundled", datasets=datasets, notes=link_log + table_a_log
+    )
     (args.out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     )

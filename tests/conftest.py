@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,6 +21,16 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "slow: builds and installs a wheel (runs by default; skip with -m 'not slow')"
     )
+
+
+def one(df: pd.DataFrame, **where) -> pd.Series:
+    """The single row of ``df`` whose columns equal the given values (fails unless exactly one)."""
+    mask = pd.Series(True, index=df.index)
+    for col, value in where.items():
+        mask &= df[col] == value
+    hit = df[mask]
+    assert len(hit) == 1, f"{len(hit)} rows for {where}"
+    return hit.iloc[0]
 
 
 @pytest.fixture(autouse=True)

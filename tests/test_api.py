@@ -194,13 +194,19 @@ def test_report_order_and_bottlenecks(full_report):
 
 def test_report_values_are_in_range(full_report):
     scored = full_report.dropna(subset=["risk_score"])
-    for col in ("top_share", "top3_share", "coverage", "risk_score"):
+    partial = scored["risk_band"].str.endswith(" (partial)")
+    for col in ("top_share", "coverage", "risk_score"):
         # float sums may exceed 1 by an ulp (molybdenum coverage 1.0000000000000002)
         assert scored[col].between(0, 1 + 1e-12).all(), col
+    full = scored[~partial]
+    assert full["top3_share"].between(0, 1 + 1e-12).all()
+    assert (full["top3_share"] >= full["top_share"] - 1e-12).all()
+    # a top-supplier-only basis knows no top-3 share: missing, never guessed
+    assert scored.loc[partial, "top3_share"].isna().all()
     assert scored["hhi"].between(0, 10000).all()
     assert scored["supplier_wgi"].between(0, 10).all()
-    assert (scored["top3_share"] >= scored["top_share"] - 1e-12).all()
-    assert set(full_report["risk_band"]) <= {"low", "medium", "high", "very high", "no data"}
+    bands = {"low", "medium", "high", "very high"}
+    assert set(full_report["risk_band"]) <= bands | {b + " (partial)" for b in bands} | {"no data"}
 
 
 def test_json_records_keep_the_values():

@@ -219,7 +219,8 @@ def test_saved_bom_appears_in_technologies_and_report(tmp_path, capsys):
     code, out, _ = call(["report", "my-pack", "--format", "csv"], capsys)
     assert code == 0
     report = pd.read_csv(io.StringIO(out))
-    assert set(report["material"]) == {"lithium", "nickel", "cobalt", "natural-graphite", "copper"}
+    materials = {"lithium", "nickel", "cobalt", "battery-grade-graphite", "copper"}
+    assert set(report["material"]) == materials
     assert set(report["evidence"]) == {"bom"}
     # the library gives the same rows (what `scenario` and others build on)
     lib = api.technology_report(["my-pack"])
@@ -280,7 +281,7 @@ def test_battery_example_is_60_kwh_times_the_batpac_intensities():
         "lithium": 0.09224362690355858,
         "nickel": 0.6078222417358392,
         "cobalt": 0.07626248659830735,
-        "natural-graphite": 0.8538927592672306,
+        "battery-grade-graphite": 0.8538927592672306,
         "copper": 0.364428417550578,
     }
     got = {line.material: line.kg for line in bom.read(BATTERY).lines}

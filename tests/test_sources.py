@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, one
 
 from raw_scan import countries
 from raw_scan.errors import DataValidationError, RawScanError
@@ -35,15 +35,6 @@ CRMA = FIXTURES / "crma_2024_1252_annex_I_II_lists_TRANSCRIBED.csv"
 def usgs_file(code: str) -> pd.DataFrame:
     name = f"mcs2024-{code}_world.csv"
     return usgs.parse_world_csv((USGS / name).read_bytes().decode("utf-8-sig"), name)
-
-
-def one(df: pd.DataFrame, **where) -> pd.Series:
-    mask = pd.Series(True, index=df.index)
-    for col, value in where.items():
-        mask &= df[col] == value
-    hit = df[mask]
-    assert len(hit) == 1, f"{len(hit)} rows for {where}"
-    return hit.iloc[0]
 
 
 # ------------------------------------------------------------------------------------ USGS
@@ -169,6 +160,7 @@ def test_usgs_folder_and_zip_parse_to_the_same_rows():
         "fluorspar",
         "gallium",
         "germanium",
+        "helium",
         "lithium",
         "palladium",
         "platinum",
@@ -218,9 +210,9 @@ def test_iea_blocks_and_their_labels():
     pairs = set(zip(df["material"], df["stage"], strict=True))
     assert pairs == {
         (m, s)
-        for m in ("copper", "cobalt", "lithium", "nickel", "natural-graphite", "magnet-rare-earths")
+        for m in ("copper", "cobalt", "lithium", "nickel", "magnet-rare-earths")
         for s in ("mining", "refining")
-    }
+    } | {("natural-graphite", "mining"), ("battery-grade-graphite", "refining")}
     # G28 'China' H28 113.9 under G27 'Lithium - Chemicals'
     chem = df[(df["material"] == "lithium") & (df["stage"] == "refining")]
     assert one(chem, country="CHN")["quantity"] == 113.9

@@ -28,7 +28,8 @@ def refresh(
     source: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Source ids: usgs, wgi, wmd, iea, eu (default: usgs wgi wmd).", show_default=False
+            help="Source ids: usgs, wgi, wmd, iea, eu, bgs (default: usgs wgi wmd).",
+            show_default=False,
         ),
     ] = None,
     max_age: Annotated[

@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from raw_scan.errors import UsageError
-from raw_scan.scoring.composite import THRESHOLDS as COMPOSITE_THRESHOLDS
+from raw_scan.scoring import composite as _composite
 
 BANDS = ("low", "medium", "high", "very high")
 NO_DATA = "no data"
-BAND_ORDER = {b: i for i, b in enumerate((NO_DATA, *BANDS))}
+# no data 0 ... very high 4; a "(partial)" band, computed where only the top supplier's share is
+# known, ranks with its full band (the composite's order and suffix)
+BAND_ORDER = _composite.BAND_ORDER
+PARTIAL = _composite.PARTIAL
 DEFAULT = "composite"
 # Columns every method adds to a report, in this order (CSV and JSON).
 COLUMNS = ["method", "method_score", "method_band", "method_drivers"]
@@ -43,10 +46,11 @@ class Method:
     thresholds: tuple[float, float, float]  # lower limits of medium, high, very high
     module: str
 
-    def band(self, score) -> str:
+    def band(self, score, partial: bool = False) -> str:
         if score is None or score != score:  # None or NaN
             return NO_DATA
-        return BANDS[sum(score >= t for t in self.thresholds)]
+        name = BANDS[sum(score >= t for t in self.thresholds)]
+        return name + PARTIAL if partial else name
 
 
 REGISTRY: dict[str, Method] = {
@@ -61,7 +65,7 @@ REGISTRY: dict[str, Method] = {
             scale="0-1",
             banding="the score of a supply of world-average governance (WGI 5/10), no "
             "recycling, at HHI 1 500 / 2 500 / 5 000 (DOJ/FTC 2010 HHI bands)",
-            thresholds=COMPOSITE_THRESHOLDS,
+            thresholds=_composite.THRESHOLDS,
             module="composite",
         ),
         Method(
@@ -157,7 +161,10 @@ def _scores(snap, method_id: str, economy: str | None):
     module = importlib.import_module(f"raw_scan.methods.{method.module}")
     out = module.compute(snap, economy).copy()
     out.insert(2, "method", method.id)
-    out["method_band"] = [method.band(s) for s in out["method_score"]]
+    partial = out["partial"] if "partial" in out.columns else [False] * len(out)
+    out["method_band"] = [
+        method.band(s, p) for s, p in zip(out["method_score"], partial, strict=True)
+    ]
     return out[
         ["material", "stage", "method", "method_score", "method_band", "method_drivers"]
     ].reset_index(drop=True)

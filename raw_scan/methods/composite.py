@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from raw_scan.assess import assess
+from raw_scan.scoring.composite import PARTIAL
 
 
 def compute(snap, economy: str | None = None) -> pd.DataFrame:
@@ -14,6 +15,8 @@ def compute(snap, economy: str | None = None) -> pd.DataFrame:
         {
             "material": stages["material"],
             "stage": stages["stage"],
+            # the stage table marks a score on a partial basis (top supplier only)
+            "partial": stages["risk_band"].str.endswith(PARTIAL),
             "method_score": stages["risk_score"],
             "method_drivers": stages["drivers"],
         }

@@ -31,6 +31,7 @@ from raw_scan import store
 from raw_scan.assess import assess
 from raw_scan.errors import RawScanError
 from raw_scan.methods._eu import eu_rows
+from raw_scan.scoring.composite import PARTIAL
 
 
 def trade_parameters(snap) -> pd.DataFrame:
@@ -92,6 +93,12 @@ def compute(snap, economy: str | None = None) -> pd.DataFrame:
                 f"x (1 - EoL-RIR {'unknown' if eol is None else f'{eol:.2f}'}); {er_text}"
             )
         rows.append(
-            {"material": mid, "stage": stage, "method_score": value, "method_drivers": drivers}
+            {
+                "material": mid,
+                "stage": stage,
+                "method_score": value,
+                "method_drivers": drivers,
+                "partial": r["risk_band"].endswith(PARTIAL),
+            }
         )
     return pd.DataFrame(rows)

@@ -14,6 +14,7 @@ import math
 import pandas as pd
 
 from raw_scan.assess import assess
+from raw_scan.scoring.composite import PARTIAL
 
 
 def _drivers(r: dict) -> str:
@@ -32,6 +33,8 @@ def compute(snap, economy: str | None = None) -> pd.DataFrame:
         {
             "material": stages["material"],
             "stage": stages["stage"],
+            # the stage table marks a score on a partial basis (top supplier only)
+            "partial": stages["risk_band"].str.endswith(PARTIAL),
             "method_score": stages["hhi_wgi"],
             "method_drivers": [_drivers(r) for r in stages.to_dict("records")],
         }

@@ -113,7 +113,9 @@ def kg(value: float) -> str:
 def _cell(rank, band) -> Text:
     text = Text("—" if pd.isna(rank) else f"{int(rank)}", style="bold")
     text.append(" ")
-    text.append(SHORT_BAND.get(band, band), style=BAND_STYLE.get(band, ""))
+    full = band.removesuffix(methods.PARTIAL)
+    short = SHORT_BAND.get(full, full) + ("*" if full != band else "")
+    text.append(short, style=BAND_STYLE.get(full, ""))
     return text
 
 
@@ -135,8 +137,8 @@ def compare_table(comp) -> Table:
         )
     t.caption = (
         f"≠ = methods disagree: bands {comp.band_margin}+ steps apart or ranks more than "
-        f"{comp.rank_margin} apart. Bands: VH very high, H high, M medium, L low, — no data. "
-        "Each method at its own worst stage."
+        f"{comp.rank_margin} apart. Bands: VH very high, H high, M medium, L low, — no data; "
+        "* partial basis (top supplier only). Each method at its own worst stage."
     )
     t.caption_justify = "left"
     return t

@@ -39,10 +39,20 @@ def score(hhi: float, supplier_wgi: float, eol_rir: float | None) -> float:
 THRESHOLDS = tuple(score(h, REFERENCE_G * 10, 0.0) for h in HHI_BANDS)
 
 
-def band(value: float) -> str:
+PARTIAL = " (partial)"
+
+
+def band(value: float, partial: bool = False) -> str:
+    """The band of a score; ``partial`` marks a score computed on a partial basis (only the top
+    supplier known, HHI a lower bound): 'very high (partial)'."""
     if value is None or math.isnan(value):
         return NO_DATA
-    return BANDS[sum(value >= t for t in THRESHOLDS)]
+    name = BANDS[sum(value >= t for t in THRESHOLDS)]
+    return name + PARTIAL if partial else name
 
 
-BAND_ORDER = {b: i for i, b in enumerate((NO_DATA, *BANDS))}
+# a partial band ranks with its full band
+BAND_ORDER = {
+    **{b: i for i, b in enumerate((NO_DATA, *BANDS))},
+    **{b + PARTIAL: i + 1 for i, b in enumerate(BANDS)},
+}

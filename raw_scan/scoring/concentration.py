@@ -4,6 +4,9 @@ Shares are of the world total. The world total is the publisher's world row when
 the sum of the rows below it, else that sum (world rows are rounded). Unattributed remainders
 ("Other countries", "Rest of world") stay in the denominator but out of the concentration sums,
 so the HHI is a lower bound and ``coverage`` (the attributed share) says how much is known.
+Rows marked "excluded" (a publisher's row that is not production of the series, e.g. helium sold
+from a stored reserve) are left out of the shares and taken out of the publisher's world row,
+which includes them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,17 @@ def hhi(shares) -> float:
     return float(sum((100.0 * s) ** 2 for s in shares))
 
 
+def hhi_upper_bound(top_share: float) -> float:
+    """The largest HHI (0-10 000) possible when the largest share is ``top_share``: the rest of
+    supply split into as many shares of ``top_share`` as fit, plus one remainder. With
+    ``hhi([top_share])`` as the lower bound, it brackets the HHI of a top-supplier-only basis."""
+    if not top_share or top_share <= 0:
+        return float("nan")
+    k = int(1.0 // top_share + 1e-12)
+    rest = max(1.0 - k * top_share, 0.0)
+    return hhi([top_share] * k + [rest])
+
+
 def country_shares(rows: pd.DataFrame) -> tuple[pd.Series, float]:
     """Shares by ISO3 country (summed over duplicate rows) and the world total used.
 
@@ -36,8 +50,7 @@ def country_shares(rows: pd.DataFrame) -> tuple[pd.Series, float]:
     the few dozen rows of a series: much faster than pandas group-bys at this size.)
     """
     by_country: dict[str, float] = {}
-    other = 0.0
-    world = 0.0
+    other = excluded = world = 0.0
     for country, kind, qty in zip(rows["country"], rows["row_kind"], rows["quantity"], strict=True):
         if qty is None or qty != qty:  # missing
             continue
@@ -45,9 +58,11 @@ def country_shares(rows: pd.DataFrame) -> tuple[pd.Series, float]:
             by_country[country] = by_country.get(country, 0.0) + float(qty)
         elif kind == "other":
             other += float(qty)
+        elif kind == "excluded":
+            excluded += float(qty)
         elif kind == "world":
             world = max(world, float(qty))
-    total = max(world, sum(by_country.values()) + other)
+    total = max(world - excluded, sum(by_country.values()) + other)
     if total <= 0:
         return pd.Series(dtype=float), 0.0
     ranked = sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -55,8 +55,9 @@ def mass_summary(report: pd.DataFrame) -> MassSummary:
     per = per_material(report)
     total = float(per["quantity_kg"].sum())
     by_band = {}
+    order = per["method_band"].map(methods.BAND_ORDER)
     for band in (*reversed(methods.BANDS), methods.NO_DATA):
-        sel = per[per["method_band"] == band]
+        sel = per[order == methods.BAND_ORDER[band]]  # a "(partial)" band counts with its band
         kg = float(sel["quantity_kg"].sum())
         by_band[band] = {"mass_share": kg / total, "kg": kg, "materials": int(len(sel))}
     scored = per.dropna(subset=["method_score"])

@@ -6,10 +6,18 @@ from a file in the same layout (``raw-scan refresh eu --file PATH``).
 The 2023 results come from a transcription of the study's tables (CritMAT project,
 ``eureport_results.csv``). Known transcription faults are fixed here, one rule each, and every
 fix applied is recorded in the ``fixes`` column of the output so it can be audited.
+
+Table A of the 2023 study ("major global supplier": the largest supplier country and its share at
+the bottleneck stage) is read from a JSON transcription (:func:`parse_table_a`) into production
+rows of source ``eu-crm-2023-table-a``: one country row with the share in percent and a world row
+of 100. It is a *partial* basis (only the top supplier is known; see ``raw_scan.supply``). Which
+Table A label is which raw-scan material is data, in ``eu_table_a.csv`` beside this module.
 """
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -233,3 +241,106 @@ def parse_trade_parameters(path: Path, materials: pd.DataFrame) -> pd.DataFrame:
         )
     df = pd.DataFrame(rows).drop_duplicates(["eu_name", "country", "stage", "scope"])
     return attach_material_ids(df, materials)
+
+
+# ------------------------------------------------------------------ Table A (major supplier)
+TABLE_A_SOURCE = "eu-crm-2023-table-a"
+TABLE_A_YEAR = 2023  # the edition of the assessment: Table A gives no data year
+TABLE_A_BASIS = (
+    "share of the top supplier at the EU bottleneck stage (EU CRM 2023 Table A); "
+    "the other suppliers are not given"
+)
+TABLE_A_STAGES = {"E": "mining", "P": "refining"}
+
+
+@lru_cache(maxsize=1)
+def table_a_labels() -> dict[str, str]:
+    """Table A label -> raw-scan material id ('' for a label outside the vocabulary)."""
+    df = pd.read_csv(Path(__file__).with_name("eu_table_a.csv"), dtype=str, keep_default_na=False)
+    return dict(zip(df["label"], df["material"], strict=True))
+
+
+def parse_table_a(path: Path) -> pd.DataFrame:
+    """Production rows from the Table A transcription ``{materials: {label: {stage_code, iso,
+    name, pct}}}``: per material, the top supplier's share (unit '%') and a world row of 100."""
+    import pycountry
+
+    from raw_scan.sources.tidy import PRODUCTION_COLUMNS, validate_production
+
+    path = Path(path)
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))["materials"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise DataValidationError(
+            f"eu: {path.name}: not a Table A JSON file ({{'materials': {{label: {{...}}}}}})"
+        ) from None
+    labels, records = table_a_labels(), []
+    for label, e in entries.items():
+        if label not in labels:
+            raise DataValidationError(
+                f"eu: {path.name}: Table A label {label!r} is not in eu_table_a.csv"
+            )
+        material = labels[label]
+        if not material:
+            continue
+        try:
+            stage = TABLE_A_STAGES[str(e["stage_code"]).upper()]
+            share = float(e["pct"])
+            country = pycountry.countries.get(alpha_2=str(e["iso"]).upper())
+        except (KeyError, TypeError, ValueError):
+            raise DataValidationError(
+                f"eu: {path.name}: {label}: needs stage_code E/P, iso and a numeric pct"
+            ) from None
+        if country is None or not 0 < share <= 100:
+            raise DataValidationError(
+                f"eu: {path.name}: {label}: bad country {e.get('iso')!r} or share {share}"
+            )
+        base = {
+            "material": material,
+            "stage": stage,
+            "year": TABLE_A_YEAR,
+            "unit": "%",
+            "basis": TABLE_A_BASIS,
+            "value_status": "reported",
+            "source": TABLE_A_SOURCE,
+        }
+        records.append(
+            {
+                **base,
+                "country": country.alpha_3,
+                "country_name": str(e.get("name") or country.name),
+                "row_kind": "country",
+                "quantity": share,
+            }
+        )
+        records.append(
+            {**base, "country": "", "country_name": "World", "row_kind": "world", "quantity": 100.0}
+        )
+    df = pd.DataFrame.from_records(records, columns=PRODUCTION_COLUMNS)
+    return validate_production(df, source="eu", file=path.name)
+
+
+def check_table_a(rows: pd.DataFrame, results: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Keep the Table A rows whose stage is the bottleneck stage of the same material in the
+    results table (an independent transcription of the same study); drop the others.
+
+    A stage that disagrees means one of the two transcriptions mis-read the study, so neither
+    figure can be trusted at that stage. ``results`` needs the ``material`` column
+    (:func:`attach_material_ids`). Returns (kept rows, one line per dropped or unchecked entry).
+    """
+    bottleneck = {
+        m: s for m, s in zip(results["material"], results["bottleneck_stage"], strict=True) if m
+    }
+    keep, log = pd.Series(True, index=rows.index), []
+    for (material, stage), group in rows.groupby(["material", "stage"], sort=True):
+        top = group[group["row_kind"] == "country"].iloc[0]
+        other = bottleneck.get(material)
+        what = f"{material} {stage} ({top['country']} {top['quantity']:g}%)"
+        if other is None:
+            log.append(f"Table A {what}: no results row to check the stage against; kept")
+        elif other != stage:
+            keep[group.index] = False
+            log.append(
+                f"Table A {what}: dropped, the results table gives the bottleneck stage as {other}"
+            )
+    return rows[keep].reset_index(drop=True), log

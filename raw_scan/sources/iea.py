@@ -39,8 +39,10 @@ BLOCKS = {
     "nickel - mining": ("nickel", "mining", "nickel content"),
     "nickel - refining": ("nickel", "refining", "refined nickel"),
     "graphite - mining (natural)": ("natural-graphite", "mining", "natural graphite"),
+    # battery grade = natural AND synthetic graphite (the workbook's demand notes: "all grades of
+    # mined and synthetic graphite"), so it is its own material, not natural graphite refining
     "graphite - battery grade": (
-        "natural-graphite",
+        "battery-grade-graphite",
         "refining",
         "battery-grade graphite (natural and synthetic)",
     ),

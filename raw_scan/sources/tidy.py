@@ -1,8 +1,10 @@
 """The tidy production table every source parser returns, and its validation.
 
 One row per material x stage x country (or aggregate) x year x source. ``row_kind`` says whether
-the row is a country, the world total, or an unattributed remainder ("Other countries",
-"Rest of world"), which is not a country and is kept out of concentration sums.
+the row is a country, the world total, an unattributed remainder ("Other countries",
+"Rest of world"), which is not a country and is kept out of concentration sums, or a country row
+the publisher lists but that is not production of the series ("excluded", e.g. USGS helium sales
+from the Federal Helium Reserve's stock), kept for audit and taken out of the world total.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ PRODUCTION_COLUMNS = [
     "source",
 ]
 STAGES = ("mining", "refining")
-ROW_KINDS = ("country", "world", "other")
+ROW_KINDS = ("country", "world", "other", "excluded")
 VALUE_STATUSES = (
     "reported",
     "estimated",

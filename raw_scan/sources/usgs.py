@@ -9,7 +9,10 @@ Three layouts are read; :func:`parse` tells them apart by the file's header, not
   separators and trailing spaces in values; footnote digits and a glued estimate ``e`` in
   country names (``Japane``); ``World total`` and ``Other countries`` rows; several series per
   file (``Type``). Which series of which file is which material and stage is data, in
-  ``usgs_series.csv`` beside this module.
+  ``usgs_series.csv`` beside this module; its ``not_production`` column names country rows that
+  are not production of the series (USGS helium lists sales from the Federal Helium Reserve's
+  stored stock, "United States (from Cliffside Field)", beside extraction) -- they are kept with
+  ``row_kind`` "excluded" and left out of the shares.
 * 2025 release: one wide CSV ``MCS2025_World_Data.csv`` (alone or in a zip), columns ``SOURCE,
   COMMODITY, COUNTRY, TYPE, UNIT_MEAS, PROD_2023, PROD_EST_ 2024, PROD_NOTES, CAP_..,
   RESERVES_2024, ...``: note the space in ``PROD_EST_ 2024`` and the trailing spaces in
@@ -210,8 +213,18 @@ def parse_world_csv(text: str, filename: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=PRODUCTION_COLUMNS)
 
 
+def _not_production(rule, name: str) -> bool:
+    """True when the mapping rule says this country row is not production of the series (e.g.
+    USGS helium "United States (from Cliffside Field)": sales from a stored reserve)."""
+    pattern = getattr(rule, "not_production", None)
+    return isinstance(pattern, str) and bool(pattern) and bool(re.search(pattern, name, re.I))
+
+
 def _record(rule, name, kind, country, year, quantity, unit, status, source) -> dict:
-    """One tidy production row (see ``raw_scan.sources.tidy``)."""
+    """One tidy production row (see ``raw_scan.sources.tidy``). A country row the rule marks as
+    not production gets ``row_kind`` "excluded": kept for audit, left out of the shares."""
+    if kind == "country" and _not_production(rule, name):
+        kind = "excluded"
     return {
         "material": rule.material,
         "stage": rule.stage,
