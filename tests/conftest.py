@@ -33,6 +33,18 @@ def one(df: pd.DataFrame, **where) -> pd.Series:
     return hit.iloc[0]
 
 
+def one_flow(df, year: int, exporter: str, importer: str, hs6: str):
+    """The single row of a trade table for one year, exporter, importer and HS6 code."""
+    hit = df[
+        (df["year"] == year)
+        & (df["exporter"] == exporter)
+        & (df["importer"] == importer)
+        & (df["hs6"] == hs6)
+    ]
+    assert len(hit) == 1, hit
+    return hit.iloc[0]
+
+
 @pytest.fixture(autouse=True)
 def private_data_dir(tmp_path_factory, monkeypatch):
     data_dir = tmp_path_factory.mktemp("raw-scan-data")

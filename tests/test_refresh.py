@@ -11,6 +11,7 @@ parser's output.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -158,7 +159,8 @@ def assert_consistent(data: Path) -> Path:
     for t in manifest["tables"]:
         path = folder / t["file"]
         assert sha256(path) == t["sha256"], t["table"]
-        with open(path, newline="", encoding="utf-8") as fh:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", newline="", encoding="utf-8") as fh:
             assert sum(1 for _ in csv.reader(fh)) - 1 == t["rows"], t["table"]
     assert not list(data.glob(".staging-*")) and not list(data.glob(".active-*"))
     return folder

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from raw_scan.cli import bom, data, report  # noqa: F401  (registers the commands)
+from raw_scan.cli import bom, data, economy, report  # noqa: F401  (registers the commands)
 from raw_scan.cli._common import app
 from raw_scan.errors import RawScanError
 

@@ -22,6 +22,9 @@ MethodOpt = Annotated[
 EconomyOpt = Annotated[
     str | None,
     typer.Option(
-        "--economy", help="Importing economy (ISO3 code or EU27), for the geopolrisk method."
+        "--economy",
+        "-e",
+        help="Importing economy (ISO3, EU27 or a group; see 'raw-scan economy'): adds its "
+        "import figures, and is what --method geopolrisk scores.",
     ),
 ]

@@ -10,6 +10,11 @@ from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, wri
 from raw_scan.cli._options import EconomyOpt, Method, MethodOpt
 from raw_scan.errors import UsageError
 
+TradeYearOpt = Annotated[
+    int | None,
+    typer.Option("--year", "-y", help="Year of the trade data for --economy (default: latest)."),
+]
+
 
 @app.command()
 def technologies(format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
@@ -67,14 +72,15 @@ def report(
         ),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Report on every technology.")] = False,
+    economy: EconomyOpt = None,
+    year: TradeYearOpt = None,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
     method: MethodOpt = Method.composite,
-    economy: EconomyOpt = None,
 ) -> None:
     """Risk report per technology: every material and stage, its band and its drivers.
 
-    Example: raw-scan report li-ion-batteries --format csv --output li-ion.csv
+    Example: raw-scan report li-ion-batteries --economy BEL --format csv --output li-ion.csv
     """
     from raw_scan import api, store
     from raw_scan.report import export, terminal
@@ -85,13 +91,14 @@ def report(
     if not all_ and not technology:
         raise UsageError("name at least one technology (see 'raw-scan technologies') or use --all")
     names = api.technology_ids() if all_ else list(technology)
-    df = api.technology_report(names, method=method.value, economy=economy)
+    df = api.technology_report(names, method=method.value, economy=economy, year=year)
+    columns = api.REPORT_COLUMNS + (api.ECONOMY_REPORT_COLUMNS if economy else [])
     if format is Format.csv:
-        return write(export.to_csv(df, api.REPORT_COLUMNS), output)
+        return write(export.to_csv(df, columns), output)
     summaries = api.summarise(df)
     if format is Format.json:
         payload = {
-            "records": export.records(df, api.REPORT_COLUMNS),
+            "records": export.records(df, columns),
             "summary": [vars(s) for s in summaries],
             "sources": api.sources_used(df),
         }
@@ -102,33 +109,39 @@ def report(
         terminal.print_report(
             con, method_view(df), summaries, mats, techs, api.sources_used(df), band_note(method)
         )
+        if economy:
+            from raw_scan.report import economy as render
+
+            render.print_economy_columns(con, df, mats)
 
 
 @app.command()
 def material(
     name: Annotated[str, typer.Argument(help="Material id, name or alias, e.g. gallium, REE.")],
+    economy: EconomyOpt = None,
+    year: TradeYearOpt = None,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
     method: MethodOpt = Method.composite,
-    economy: EconomyOpt = None,
 ) -> None:
     """Risk card of one material: producers by country and stage, indicators, EU status.
 
-    Example: raw-scan material gallium
+    Example: raw-scan material gallium --economy EU27
     """
     from raw_scan import api
     from raw_scan.report import export, terminal
     from raw_scan.report.methods import band_note, card_view
 
-    card = api.material_card(name, method=method.value, economy=economy)
+    card = api.material_card(name, method=method.value, economy=economy, year=year)
     sources = api.sources_used(card.stages)
+    columns = api.MATERIAL_COLUMNS + (api.ECONOMY_REPORT_COLUMNS if economy else [])
     if format is Format.csv:
-        return write(export.to_csv(card.stages, api.MATERIAL_COLUMNS), output)
+        return write(export.to_csv(card.stages, columns), output)
     if format is Format.json:
         payload = {
             "material": card.material,
             "name": card.name,
-            "stages": export.records(card.stages, api.MATERIAL_COLUMNS),
+            "stages": export.records(card.stages, columns),
             "producers": {s: export.records(p) for s, p in card.producers.items()},
             "eu_assessment": {k: export._cell(v) for k, v in card.eu.items()},
             "crma": card.crma,
@@ -139,3 +152,7 @@ def material(
     card.stages = card_view(card.stages)
     with console(output) as con:
         terminal.material_card(con, card, sources, band_note(method))
+        if economy:
+            from raw_scan.report import economy as render
+
+            render.print_economy_columns(con, card.stages, {card.material: card.name})

@@ -142,8 +142,11 @@ def get(method_id: str, economy: str | None = None) -> Method:
     return method
 
 
-def scores(method_id: str = DEFAULT, snap=None, economy: str | None = None):
-    """Score, band and drivers of a method for every material x stage of the snapshot.
+def scores(
+    method_id: str = DEFAULT, snap=None, economy: str | None = None, year: int | None = None
+):
+    """Score, band and drivers of a method for every material x stage of the snapshot
+    (``economy`` and its trade ``year``, the latest by default, for the methods that need one).
 
     Returns a DataFrame: material, stage, method, method_score, method_band, method_drivers.
     """
@@ -151,15 +154,17 @@ def scores(method_id: str = DEFAULT, snap=None, economy: str | None = None):
 
     method = get(method_id, economy)
     snap = snap or store.current()
-    return _scores(snap, method.id, economy).copy()
+    if not method.needs_economy:
+        economy = year = None  # the same numbers for every economy: one cache entry
+    return _scores(snap, method.id, economy, year).copy()
 
 
 @lru_cache(maxsize=16)
-def _scores(snap, method_id: str, economy: str | None):
-    """Cached per snapshot (a frozen dataclass, hashable), method and economy."""
+def _scores(snap, method_id: str, economy: str | None, year: int | None):
+    """Cached per snapshot (a frozen dataclass, hashable), method, economy and year."""
     method = REGISTRY[method_id]
     module = importlib.import_module(f"raw_scan.methods.{method.module}")
-    out = module.compute(snap, economy).copy()
+    out = module.compute(snap, economy, year).copy()
     out.insert(2, "method", method.id)
     partial = out["partial"] if "partial" in out.columns else [False] * len(out)
     out["method_band"] = [

@@ -9,7 +9,7 @@ from raw_scan.assess import assess
 from raw_scan.scoring.composite import PARTIAL
 
 
-def compute(snap, economy: str | None = None) -> pd.DataFrame:
+def compute(snap, economy: str | None = None, year: int | None = None) -> pd.DataFrame:
     stages = assess(snap)[0]
     return pd.DataFrame(
         {

@@ -31,7 +31,7 @@ def _pct(x) -> str:
     return "unknown" if math.isnan(x) else f"{x:.0%}"
 
 
-def compute(snap, economy: str | None = None) -> pd.DataFrame:
+def compute(snap, economy: str | None = None, year: int | None = None) -> pd.DataFrame:
     rows_by_material = eu_rows(snap)
     rows = []
     for mid in snap.load("materials")["id"]:

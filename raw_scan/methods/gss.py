@@ -62,7 +62,7 @@ def score(hhi: float, supplier_wgi: float, er: float, eol_rir: float | None) -> 
     return (hhi / 10_000) * (supplier_wgi / 10 + er) * (1 - r)
 
 
-def compute(snap, economy: str | None = None) -> pd.DataFrame:
+def compute(snap, economy: str | None = None, year: int | None = None) -> pd.DataFrame:
     table, details = assess(snap)
     eu = eu_rows(snap)
     limits = restricted(snap)

@@ -27,7 +27,7 @@ def _drivers(r: dict) -> str:
     )
 
 
-def compute(snap, economy: str | None = None) -> pd.DataFrame:
+def compute(snap, economy: str | None = None, year: int | None = None) -> pd.DataFrame:
     stages = assess(snap)[0]
     return pd.DataFrame(
         {

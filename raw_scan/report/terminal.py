@@ -291,7 +291,12 @@ def datasets_table(df: pd.DataFrame) -> Table:
     ):
         t.add_column(col, overflow="fold", no_wrap=col in ("Dataset", "Origin", "sha256"))
     for r in df.to_dict("records"):
-        retrieved = r["retrieved_at"] or f"built {str(r['built_at'])[:10]}"
+        # a bundled dataset has no retrieval date (None, or NaN once pandas has mixed it with
+        # the dates of refreshed ones)
+        stamp = r["retrieved_at"]
+        retrieved = (
+            stamp if isinstance(stamp, str) and stamp else f"built {str(r['built_at'])[:10]}"
+        )
         t.add_row(
             r["dataset"],
             r["edition"],

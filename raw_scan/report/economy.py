@@ -1,0 +1,211 @@
+"""Rich terminal renderers for an economy's imports and its dependency screen."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from raw_scan.report.terminal import _nan, num, pct
+
+FLAG = "▲"
+
+
+def _share(country, share) -> str:
+    return "—" if _nan(share) else f"{country} {share:.0%}"
+
+
+def _footnotes(notes: pd.Series) -> tuple[list[str], list[str], list[str]]:
+    """Split per-row notes ('a; b; c') into the fragments every row has (said once), and a
+    numbered list of the others; returns (common, numbered, per-row reference strings)."""
+    frags = [[f for f in str(n).split("; ") if f] if not _nan(n) else [] for n in notes]
+    common = set(frags[0]) if frags else set()
+    for f in frags[1:]:
+        common &= set(f)
+    numbered: list[str] = []
+    refs = []
+    for f in frags:
+        ids = []
+        for frag in f:
+            if frag in common:
+                continue
+            if frag not in numbered:
+                numbered.append(frag)
+            ids.append(str(numbered.index(frag) + 1))
+        refs.append(f"[{','.join(ids)}]" if ids else "")
+    return sorted(common), numbered, refs
+
+
+def _footer(meta: dict) -> Text:
+    text = Text()
+    for c in meta.get("caveats", []):
+        text.append(f"Caveat: {c}.\n", style="yellow")
+    text.append(
+        "Data: " + "; ".join(f"{s['name']} ({s['licence']})" for s in meta["sources"]),
+        style="dim",
+    )
+    return text
+
+
+def _table(title: str) -> Table:
+    return Table(
+        title=title,
+        box=box.SIMPLE_HEAVY,
+        title_justify="left",
+        pad_edge=False,
+        show_edge=False,
+        padding=(0, 1, 0, 0),
+        caption_justify="left",
+    )
+
+
+def print_economy(console: Console, df: pd.DataFrame, meta: dict) -> None:
+    mapped = df[df["stage"].notna()]
+    common, numbered, refs = _footnotes(mapped["note"])
+    t = _table(
+        f"[bold]{meta['economy']}[/bold] {meta['year']}: imports of technology materials, "
+        "ranked by GeoPolRisk"
+    )
+    for col, just, wrap in (
+        ("Material, stage", "left", True),
+        ("GPR", "right", False),
+        ("Imports k$", "right", False),
+        ("Top partner", "left", False),
+        ("Non-EU", "right", False),
+        ("Top 3rd", "left", False),
+        ("IR", "right", False),
+    ):
+        t.add_column(col, justify=just, no_wrap=not wrap, min_width=16 if wrap else None)
+    for r, ref in zip(mapped.to_dict("records"), refs, strict=True):
+        third = _share(r["third_country"], r["third_country_share"])
+        if r["crma_65_exceeded"] is True:
+            third += f" {FLAG}"
+        label = Text(str(r["name"]))
+        label.append(f" {r['stage']}{' ' + ref if ref else ''}", style="dim")
+        t.add_row(
+            label,
+            num(r["geopolrisk"], ".3f"),
+            num(r["imports_value"]),
+            _share(r["top_partner"], r["top_partner_share"]),
+            pct(r["non_eu_share"]),
+            third,
+            pct(r["import_reliance"]),
+        )
+    lines = [f"[{i}] {n}" for i, n in enumerate(numbered, 1)]
+    lines += [f"All rows: {c}." for c in common]
+    unmapped = df.loc[df["stage"].isna(), "material"].tolist()
+    if unmapped:
+        lines.append("No HS6 code mapped (no trade figures): " + ", ".join(unmapped) + ".")
+    lines.append(
+        "GPR = GeoPolRisk: HHI of world production × import risk (0-1). Imports in thousand "
+        "USD (BACI). Top partner: of the imports from outside the economy (all five in the CSV). "
+        "Top 3rd = largest partner outside the "
+        f"{'EU' if meta['outside'] == 'non-EU' else 'economy'}, same share; "
+        f"{FLAG} above 65 % for a CRMA strategic material. IR = import reliance. "
+        "See docs/economy.md."
+    )
+    t.caption = "\n".join(lines)
+    console.print(t)
+    console.print(_footer(meta))
+
+
+def print_screen(console: Console, df: pd.DataFrame, meta: dict, persistent_only: bool) -> None:
+    th = meta["thresholds"]
+    outside = meta["outside"]
+    dep = df[df["dependent"]]
+    total = df["imports_value"].sum()
+    if persistent_only:
+        summary = f"{len(df)} persistently dependent products"
+    else:
+        summary = (
+            f"{len(dep)} of {len(df)} products dependent"
+            + (f" ({dep['imports_value'].sum() / total:.0%} of import value)" if total else "")
+            + f", {int(df['persistent'].sum())} persistently"
+        )
+    t = _table(
+        f"[bold]{meta['economy']}[/bold] {meta['year']}: strategic-dependency screen, {summary}"
+    )
+    for col, just, wrap in (
+        ("HS6", "left", False),
+        ("Material", "left", True),
+        ("Imports k$", "right", False),
+        ("Out", "right", False),
+        ("HHI", "right", False),
+        ("I/E", "right", False),
+        ("Met", "right", False),
+        ("Status", "left", False),
+        ("Top out", "left", False),
+    ):
+        t.add_column(col, justify=just, no_wrap=not wrap, min_width=10 if wrap else None)
+    for r in df.to_dict("records"):
+        status = "persistent" if r["persistent"] else ("dependent" if r["dependent"] else "—")
+        if r["persistent"] and not r["dependent"]:
+            status = "persist.*"
+        ratio = r["imports_to_exports"]
+        if _nan(ratio):
+            ratio_text = "no exp" if r["c3_imports_to_exports"] else "—"
+        else:
+            ratio_text = num(ratio, ".1f")
+        t.add_row(
+            r["hs6"],
+            str(r["material"]).replace("|", ", "),
+            num(r["imports_value"]),
+            pct(r["outside_share"]),
+            num(r["supplier_hhi"], ".2f"),
+            ratio_text,
+            f"{r['criteria_met']}/3",
+            Text(status, style="bold red" if r["dependent"] else ""),
+            _share(r["third_country"], r["third_country_share"]),
+        )
+    lines = [
+        f"Out = {outside} share of imports (criterion 2, > {th['outside_share']:g}); HHI = of "
+        f"the {outside} suppliers (criterion 1, > {th['supplier_hhi']:g}); I/E = {outside} "
+        f"imports / all exports (criterion 3, > {th['imports_to_exports']:g}). Dependent = all "
+        "three; persistent = dependent in at least 2 of the last 3 years (* not this year). "
+        f"Top out = largest {outside} supplier, share of the imports from outside the economy."
+        " Imports in thousand USD (BACI), all partners. Product descriptions: --format csv.",
+    ]
+    if outside == "foreign":
+        lines.append(
+            f"{meta['economy']} is not made of EU member states: 'outside the EU' is read as "
+            "all foreign partners."
+        )
+    lines += sorted({n for n in df["note"].dropna() if n and "persistence" in n})
+    t.caption = "\n".join(lines)
+    console.print(t)
+    console.print(_footer(meta))
+
+
+def print_economy_columns(console: Console, df: pd.DataFrame, names: dict[str, str]) -> None:
+    """The economy's figures added to a report or a material card (one row per material and
+    stage; a material listed under several technologies once)."""
+    rows = df.drop_duplicates(["material", "stage"])
+    eco, year = rows["economy"].iloc[0], rows["trade_year"].iloc[0]
+    t = _table(f"[bold]{eco}[/bold] {year}: import figures of these materials")
+    for col, just in (
+        ("Material, stage", "left"),
+        ("GPR", "right"),
+        ("Import HHI", "right"),
+        ("Top partner", "left"),
+        ("Non-EU", "right"),
+        ("IR", "right"),
+    ):
+        t.add_column(col, justify=just, no_wrap=col != "Material, stage")
+    for r in rows.to_dict("records"):
+        label = Text(str(names.get(r["material"], r["material"])))
+        label.append(f" {r['stage']}", style="dim")
+        t.add_row(
+            label,
+            num(r["geopolrisk"], ".3f"),
+            num(r["import_hhi"], ".2f"),
+            _share(r["top_partner"], r["top_partner_share"]),
+            pct(r["non_eu_share"]),
+            pct(r["import_reliance"]),
+        )
+    t.caption = (
+        "GPR = GeoPolRisk (0-1); Import HHI over partners (0-1); IR = import reliance; "
+        f"— = no HS6 code for the stage or no data. Details: raw-scan economy {eco} --year {year}."
+    )
+    console.print(t)

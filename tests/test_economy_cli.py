@@ -1,0 +1,202 @@
+"""The economy and dependencies commands, and --economy/--year on report and material: columns,
+types, JSON equal to the library, terminal width, and every bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from test_cli import HEADER, assert_one_error_line, call, run
+
+from raw_scan import api
+from raw_scan.report import export
+
+SCREEN_REQUIRED = [
+    "economy",
+    "year",
+    "hs6",
+    "description",
+    "material",
+    "imports_value",
+    "non_eu_share",
+    "supplier_hhi",
+    "imports_to_exports",
+    "criteria_met",
+    "dependent",
+    "persistent",
+    "top_partner",
+    "top_partner_share",
+]
+SHARES = ("top_partner_share", "non_eu_share", "third_country_share", "qty_coverage")
+
+
+def rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def is_float(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def bel_csv(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("economy")
+    return run("economy", "BEL", "--year", "2023", "--format", "csv", cwd=tmp, data_dir=tmp)
+
+
+def test_economy_csv_columns_and_types(bel_csv):
+    assert bel_csv.returncode == 0 and bel_csv.stderr == ""
+    assert bel_csv.stdout.splitlines()[0] == ",".join(api.ECONOMY_COLUMNS)
+    table = rows(bel_csv.stdout)
+    assert {r["economy"] for r in table} == {"BEL"} and {r["year"] for r in table} == {"2023"}
+    scored = [r for r in table if r["geopolrisk"]]
+    assert len(scored) >= 30
+    for r in table:
+        for col in SHARES:
+            assert r[col] == "" or 0.0 <= float(r[col]) <= 1.0, (col, r[col])
+        for col in ("imports_value", "geopolrisk", "import_hhi", "cf", "import_reliance"):
+            assert r[col] == "" or is_float(r[col]), (col, r[col])
+        assert r["eu_strategic"] in ("true", "false", "")
+        assert r["crma_65_exceeded"] in ("true", "false", "")
+        if r["eu_strategic"] == "false":
+            assert r["crma_65_exceeded"] == ""  # the benchmark is for strategic materials
+        assert r["wgi_year"] in ("", "2022")
+    ranked = [float(r["geopolrisk"]) for r in scored]
+    assert ranked == sorted(ranked, reverse=True)
+    # real figures: Belgium's natural graphite 2023 comes first from Madagascar
+    graphite = next(r for r in table if r["material"] == "natural-graphite")
+    assert graphite["hs6"] == "250410|250490" and graphite["top_partner"] == "MDG"
+    unmapped = [r for r in table if r["stage"] == ""]
+    assert unmapped and all(r["note"] == "no HS6 code mapped to this material" for r in unmapped)
+
+
+def test_economy_json_equals_the_library(capsys):
+    code, out, err = call(["economy", "EU27", "--year", "2022", "--format", "json"], capsys)
+    assert code == 0 and err == ""
+    payload = json.loads(out)
+    expected = export.records(api.economy("EU27", 2022), api.ECONOMY_COLUMNS)
+    assert payload["records"] == expected
+    assert payload["economy"] == "EU27" and len(payload["members"]) == 27
+    assert payload["year"] == 2022 and payload["wgi_year"] == 2022
+    assert "baci-hs92-v202401b" in {s["id"] for s in payload["sources"]}
+    assert any("Rotterdam" in c for c in payload["caveats"])
+
+
+def test_dependencies_csv_has_the_screen_columns_dependent_first(capsys):
+    code, out, err = call(["dependencies", "EU27", "--year", "2023", "--format", "csv"], capsys)
+    assert code == 0 and err == ""
+    header = out.splitlines()[0].split(",")
+    assert header == api.SCREEN_COLUMNS
+    assert set(SCREEN_REQUIRED) <= set(header)
+    table = rows(out)
+    flags = [r["dependent"] for r in table]
+    assert set(flags) <= {"true", "false"} and "true" in flags
+    assert flags == sorted(flags, key=lambda f: f != "true")  # dependent products first
+    for r in table:
+        assert re.fullmatch(r"\d{6}", r["hs6"]) and r["criteria_met"] in "0123"
+        assert (r["criteria_met"] == "3") == (r["dependent"] == "true")
+        assert r["persistent"] in ("true", "false") and r["outside"] == "non-EU"
+        assert r["non_eu_share"] == r["outside_share"]  # EU27: outside means non-EU
+
+
+def test_persistent_keeps_only_persistent_products(capsys):
+    code, out, _ = call(["dependencies", "BEL", "--persistent", "--format", "json"], capsys)
+    assert code == 0
+    records = json.loads(out)["records"]
+    assert records and all(r["persistent"] and r["years_dependent"] >= 2 for r in records)
+    assert json.loads(out)["thresholds"] == {
+        "supplier_hhi": 0.4,
+        "outside_share": 0.5,
+        "imports_to_exports": 1.0,
+    }
+
+
+def test_thresholds_change_the_screen(capsys):
+    _, loose, _ = call(["dependencies", "DEU", "--format", "json"], capsys)
+    _, strict, _ = call(
+        ["dependencies", "DEU", "--supplier-hhi", "0.9", "--format", "json"], capsys
+    )
+    n_loose = sum(r["dependent"] for r in json.loads(loose)["records"])
+    n_strict = sum(r["dependent"] for r in json.loads(strict)["records"])
+    assert n_strict < n_loose
+
+
+def test_report_and_material_gain_the_economy_columns(capsys):
+    code, out, _ = call(
+        ["report", "li-ion-batteries", "--economy", "BEL", "--year", "2023", "--format", "csv"],
+        capsys,
+    )
+    assert code == 0
+    assert out.splitlines()[0] == HEADER + "," + ",".join(api.ECONOMY_REPORT_COLUMNS)
+    table = rows(out)
+    assert {r["economy"] for r in table} == {"BEL"} and {r["trade_year"] for r in table} == {"2023"}
+    cobalt = next(r for r in table if r["material"] == "cobalt" and r["stage"] == "refining")
+    assert 0 < float(cobalt["geopolrisk"]) < 1 and cobalt["top_partner"]
+    code, out, _ = call(["material", "cobalt", "--economy", "EU27", "--format", "json"], capsys)
+    assert code == 0
+    stages = json.loads(out)["stages"]
+    assert all(set(api.ECONOMY_REPORT_COLUMNS) <= set(s) for s in stages)
+    assert {s["economy"] for s in stages} == {"EU27"}
+
+
+def test_terminal_tables_fit_80_columns(tmp_path, private_data_dir, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    for args in (("economy", "BEL"), ("dependencies", "EU27"), ("dependencies", "USA")):
+        proc = run(*args, cwd=tmp_path, data_dir=private_data_dir)
+        assert proc.returncode == 0, proc.stderr
+        assert max(len(line) for line in proc.stdout.splitlines()) <= 80, args
+    assert "Antwerp (BEL)" in run("economy", "BEL", cwd=tmp_path, data_dir=private_data_dir).stdout
+
+
+@pytest.mark.parametrize(
+    "args, hint",
+    [
+        (["economy", "BELG"], "did you mean: BEL"),
+        (["economy", "BEL", "--year", "1990"], "2018-2024"),
+        (["dependencies", "EU27", "--year", "2031"], "2018-2024"),
+        (["dependencies", "EU27", "--supplier-hhi", "2"], "--supplier-hhi"),
+        (["dependencies", "EU27", "--outside-share", "-0.1"], "--outside-share"),
+        (["report", "li-ion-batteries", "--economy", "XXX"], "unknown economy"),
+        (["report", "li-ion-batteries", "--year", "2022"], "--economy"),
+        (["material", "cobalt", "--economy", "EU27", "--year", "2017"], "2018-2024"),
+        (["economy", "BENELUKS"], "BENELUX"),
+        (["economy", "BADGROUP"], "NDL"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, hint, tmp_path, private_data_dir, monkeypatch):
+    (tmp_path / "groups.toml").write_text(
+        '[groups]\nBENELUX = ["BEL", "NLD", "LUX"]\nBADGROUP = "BEL, NDL"\n'
+    )
+    monkeypatch.setenv("RAW_SCAN_CONFIG_DIR", str(tmp_path))
+    proc = run(*args, cwd=tmp_path, data_dir=private_data_dir)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    assert_one_error_line(proc.stderr)
+    assert hint in proc.stderr
+
+
+def test_malformed_group_file_names_the_file(capsys, tmp_path, monkeypatch):
+    (tmp_path / "groups.toml").write_text("[groups\nBENELUX = 1\n")
+    monkeypatch.setenv("RAW_SCAN_CONFIG_DIR", str(tmp_path))
+    code, out, err = call(["economy", "BENELUX"], capsys)
+    assert code == 2 and out == ""
+    assert_one_error_line(err)
+    assert "groups.toml is not valid TOML" in err
+
+
+def test_user_group_works_like_eu27(capsys, tmp_path, monkeypatch):
+    (tmp_path / "groups.toml").write_text('[groups]\nBENELUX = ["BEL", "NLD", "LUX"]\n')
+    monkeypatch.setenv("RAW_SCAN_CONFIG_DIR", str(tmp_path))
+    code, out, _ = call(["economy", "benelux", "--year", "2022", "--format", "json"], capsys)
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["economy"] == "BENELUX" and payload["members"] == ["BEL", "NLD", "LUX"]
+    partners = {r["top_partner"] for r in payload["records"]} - {None}
+    assert partners and not partners & {"BEL", "NLD", "LUX"}  # internal flows excluded
