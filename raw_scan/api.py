@@ -221,7 +221,11 @@ def read_bom(path, snap: Snapshot | None = None):
 
 
 def bom_report(
-    bom, snap: Snapshot | None = None, method: str = methods.DEFAULT, economy: str | None = None
+    bom,
+    snap: Snapshot | None = None,
+    method: str = methods.DEFAULT,
+    economy: str | None = None,
+    year: int | None = None,
 ) -> pd.DataFrame:
     """The technology report for a BOM's materials (each BOM line's stage, or both), with the
     quantity, its mass in kg and its share of the BOM's mass."""
@@ -244,7 +248,7 @@ def bom_report(
             for line in bom.lines
         ]
     )
-    out = _report(links, [bom.name], snap, method, economy)
+    out = _report(links, [bom.name], snap, method, economy, year)
     return out.assign(product=out["technology"])
 
 
@@ -417,6 +421,7 @@ def compare_methods(
     economy: str | None = None,
     rank_margin: int | None = None,
     snap: Snapshot | None = None,
+    year: int | None = None,
 ):
     """Every applicable method on the materials of ``technologies`` (every material when
     None): ``raw_scan.compare.Comparison`` with ranks, flags, reasons and Spearman's rho."""
@@ -428,7 +433,7 @@ def compare_methods(
         if technologies is None
         else compare.materials_of(technologies, snap)
     )
-    return compare.compare(ids, economy, rank_margin, snap)
+    return compare.compare(ids, economy, rank_margin, snap, year)
 
 
 # ---------------------------------------------------------------- one material

@@ -43,6 +43,7 @@ class Comparison:
     band_margin: int
     common: int  # materials scored by every method (the ranked set)
     economy: str | None = None
+    year: int | None = None  # trade year asked for with the economy (None: the latest)
 
     def columns(self) -> list[str]:
         """CSV/JSON columns, one row per material."""
@@ -59,6 +60,7 @@ class Comparison:
                 for m in self.methods
             ],
             "economy": self.economy,
+            "trade_year": self.year,
             "ranked_materials": self.common,
             "flag_rule": {
                 "band_difference_at_least": self.band_margin,
@@ -69,9 +71,11 @@ class Comparison:
         }
 
 
-def per_material(method_id: str, material_ids: list[str], snap, economy=None) -> pd.DataFrame:
+def per_material(
+    method_id: str, material_ids: list[str], snap, economy=None, year=None
+) -> pd.DataFrame:
     """One row per material: score, band, stage and drivers at the method's worst stage."""
-    s = methods.scores(method_id, snap, economy)
+    s = methods.scores(method_id, snap, economy, year)
     s = s[s["material"].isin(material_ids)].dropna(subset=["method_score"])
     worst = s.sort_values(["material", "method_score"], ascending=[True, False], kind="mergesort")
     worst = worst.drop_duplicates("material").set_index("material")
@@ -85,6 +89,7 @@ def compare(
     economy: str | None = None,
     rank_margin: int | None = None,
     snap=None,
+    year: int | None = None,
 ) -> Comparison:
     snap = snap or store.current()
     used = methods.applicable(economy)
@@ -95,7 +100,7 @@ def compare(
     table["name"] = table["material"].map(names)
     table = table.set_index("material")
     for m in used:
-        pm = per_material(m, material_ids, snap, economy)
+        pm = per_material(m, material_ids, snap, economy, year)
         for col in ("score", "band", "stage", "drivers"):
             table[f"{m}_{col}"] = pm[col].reindex(table.index)
         table[f"{m}_band"] = table[f"{m}_band"].fillna(methods.NO_DATA)
@@ -137,6 +142,7 @@ def compare(
         band_margin=BAND_MARGIN,
         common=common,
         economy=economy,
+        year=year,
     )
 
 

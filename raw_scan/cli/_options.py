@@ -28,3 +28,7 @@ EconomyOpt = Annotated[
         "import figures, and is what --method geopolrisk scores.",
     ),
 ]
+TradeYearOpt = Annotated[
+    int | None,
+    typer.Option("--year", "-y", help="Year of the trade data for --economy (default: latest)."),
+]

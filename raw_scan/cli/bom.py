@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
-from raw_scan.cli._options import EconomyOpt, Method, MethodOpt
+from raw_scan.cli._options import EconomyOpt, Method, MethodOpt, TradeYearOpt
 from raw_scan.errors import UsageError
 
 
@@ -25,6 +25,7 @@ def bom(
     ] = None,
     method: MethodOpt = Method.composite,
     economy: EconomyOpt = None,
+    year: TradeYearOpt = None,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
     save: Annotated[
@@ -67,7 +68,7 @@ def bom(
         for msg in exc.messages:
             print(f"raw-scan: error: {msg}", file=sys.stderr)
         raise typer.Exit(2) from None
-    df = api.bom_report(b, method=method.value, economy=economy)
+    df = api.bom_report(b, method=method.value, economy=economy, year=year)
     if save:
         path = catalogue.save(save, b, replace=replace)
         print(
@@ -116,6 +117,7 @@ def compare(
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Compare every material.")] = False,
     economy: EconomyOpt = None,
+    year: TradeYearOpt = None,
     rank_margin: Annotated[
         int | None,
         typer.Option(
@@ -139,7 +141,7 @@ def compare(
         raise UsageError("give technology names or --all, not both")
     if not all_ and not technology:
         raise UsageError("name at least one technology (see 'raw-scan technologies') or use --all")
-    comp = api.compare_methods(None if all_ else list(technology), economy, rank_margin)
+    comp = api.compare_methods(None if all_ else list(technology), economy, rank_margin, year=year)
     if format is Format.csv:
         return write(export.to_csv(comp.table, comp.columns()), output)
     if format is Format.json:

@@ -7,13 +7,8 @@ from typing import Annotated
 import typer
 
 from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
-from raw_scan.cli._options import EconomyOpt, Method, MethodOpt
+from raw_scan.cli._options import EconomyOpt, Method, MethodOpt, TradeYearOpt
 from raw_scan.errors import UsageError
-
-TradeYearOpt = Annotated[
-    int | None,
-    typer.Option("--year", "-y", help="Year of the trade data for --economy (default: latest)."),
-]
 
 
 @app.command()
