@@ -200,8 +200,8 @@ DATASET_NAMES = {
     "wmd": "World Mining Data (production by country)",
     "wgi": "Worldwide Governance Indicators",
     "eu": "EU critical raw materials assessment and CRMA lists",
-    "bgs": "BGS World Mineral Statistics (production by country)",
     "baci": "CEPII BACI bilateral trade flows (raw-material HS6 codes)",
+    "bgs": "BGS World Mineral Statistics (production by country)",
 }
 DATASETS = {
     "usgs": "usgs-mcs-2024",
@@ -209,8 +209,8 @@ DATASETS = {
     "wmd": "wmd-gpr-2.0.1",
     "wgi": "wgi-2023",
     "eu": "eu-crm-2023",
-    "bgs": "bgs-wms",  # optional: only after `raw-scan refresh bgs`; nothing bundled
     "baci": "baci-hs92-v202401b",
+    "bgs": "bgs-wms",  # optional: only after `raw-scan refresh bgs`; nothing bundled
 }
 
 

@@ -25,7 +25,7 @@ from raw_scan import manifest as mf
 from raw_scan import store
 from raw_scan.errors import LockedError, RawScanError, UsageError
 
-SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu", "bgs", "baci")
+SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu", "baci", "bgs")
 DEFAULT_IDS = ("usgs", "wgi", "wmd")  # the ones with a public download URL
 
 
@@ -150,6 +150,21 @@ def _load_eu(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
     }, "eu-crm-file"
 
 
+def _fetch_baci(staging: Path, progress: bool) -> tuple[Path, str]:
+    from raw_scan.sources import baci, http
+
+    url = http.resolve_url("baci", baci.META["download"])
+    return http.download(url, staging, source_id="baci", progress=progress), url
+
+
+def _load_baci(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
+    from raw_scan.sources import baci
+
+    codes = baci.mapped_codes(store.load("hs_materials"))
+    df, edition = baci.parse_release(path, codes)
+    return {"trade": df}, edition
+
+
 def _fetch_bgs(staging: Path, progress: bool) -> tuple[Path, str]:
     from raw_scan.sources import bgs, http
 
@@ -166,29 +181,14 @@ def _load_bgs(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
     return {"production": df}, str(df["source"].iloc[0])
 
 
-def _fetch_baci(staging: Path, progress: bool) -> tuple[Path, str]:
-    from raw_scan.sources import baci, http
-
-    url = http.resolve_url("baci", baci.META["download"])
-    return http.download(url, staging, source_id="baci", progress=progress), url
-
-
-def _load_baci(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
-    from raw_scan.sources import baci
-
-    codes = baci.mapped_codes(store.load("hs_materials"))
-    df, edition = baci.parse_release(path, codes)
-    return {"trade": df}, edition
-
-
 ADAPTERS: dict[str, tuple[Callable, Callable]] = {
     "usgs": (_fetch_usgs, _load_usgs),
     "wgi": (_fetch_wgi, _load_wgi),
     "wmd": (_fetch_wmd, _load_wmd),
     "iea": (_fetch_iea, _load_iea),
     "eu": (_fetch_eu, _load_eu),
-    "bgs": (_fetch_bgs, _load_bgs),
     "baci": (_fetch_baci, _load_baci),
+    "bgs": (_fetch_bgs, _load_bgs),
 }
 
 

@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "hs_materials": (
             hs_map,
-            ["gpr_hs_map", "baci_products", "baci_products_full"],
+            ["gpr_hs_map", "baci_products", "baci_products_full", "curation:hs_materials"],
             "hs-materials-compiled",
         ),
         "trade": (trade, ["baci_trade", "baci_countries"], BACI_EDITION),

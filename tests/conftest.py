@@ -33,16 +33,17 @@ def one(df: pd.DataFrame, **where) -> pd.Series:
     return hit.iloc[0]
 
 
-def one_flow(df, year: int, exporter: str, importer: str, hs6: str):
-    """The single row of a trade table for one year, exporter, importer and HS6 code."""
-    hit = df[
-        (df["year"] == year)
-        & (df["exporter"] == exporter)
-        & (df["importer"] == importer)
-        & (df["hs6"] == hs6)
-    ]
-    assert len(hit) == 1, hit
-    return hit.iloc[0]
+@pytest.fixture(scope="module")
+def make_httpserver():
+    """Serve ``httpserver`` on 127.0.0.1 only, threaded so a deliberately slow handler never
+    holds up the next request."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import one_flow as one
+from conftest import one
 
 from raw_scan import refresh, store
 from raw_scan.errors import DataValidationError, UsageError
-from raw_scan.sources import baci
+from raw_scan.sources import baci, baci_filter
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "baci"
 ALGERIA = FIX / "BACI_HS92_V202301_algeria_2021.zip"
@@ -34,15 +34,15 @@ BELGIUM = FIX / "BACI_HS92_V202401b_belgium_2022_2024.zip"
 
 
 @pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    data = tmp_path / "data"
-    monkeypatch.setenv("RAW_SCAN_DATA_DIR", str(data))
+def env(private_data_dir, monkeypatch):
+    """The test's private data directory; no retry back-off, short timeouts, no BACI settings
+    from outside."""
     monkeypatch.setenv("RAW_SCAN_RETRY_BACKOFF", "0")
     monkeypatch.setenv("RAW_SCAN_HTTP_TIMEOUT", "5")
-    monkeypatch.delenv("RAW_SCAN_BACI_URL", raising=False)
-    monkeypatch.delenv("RAW_SCAN_BACI_YEARS", raising=False)
+    for var in ("RAW_SCAN_BACI_URL", "RAW_SCAN_BACI_YEARS"):
+        monkeypatch.delenv(var, raising=False)
     store.clear_cache()
-    yield data
+    yield private_data_dir
     store.clear_cache()
 
 
@@ -103,34 +103,50 @@ def test_product_table_keeps_leading_zeros_and_the_legacy_code():
 
 
 # ------------------------------------------------------------------ a release, streamed
-@pytest.mark.parametrize("engine", ["pandas", "csv"])
+@pytest.mark.parametrize("engine", sorted(baci.ENGINES))
 def test_algeria_release_quirks_padded_na_and_integer_k(engine):
     df, edition = baci.parse_release(ALGERIA, codes(), engine=engine)
     assert edition == "baci-hs92-v202301"
     assert set(df["year"]) == {2021} and set(df["exporter"]) == {"DZA"}
     # 2021,12,56,251020,442.168,     4777.520  (Belgium's code 56 -> BEL)
-    row = one(df, 2021, "DZA", "BEL", "251020")
+    row = one(df, year=2021, exporter="DZA", importer="BEL", hs6="251020")
     assert (row["value"], row["quantity"]) == (442.168, 4777.52)
     # 34 lines of Algeria's file carry a mapped code (16 ground phosphate rock 251020, 9
     # unground 251010); one of them has no quantity: 2021,12,705,780110,0.023,           NA
     assert len(df) == 34 and (df["hs6"] == "251020").sum() == 16
     assert (df["hs6"] == "251010").sum() == 9
-    row = one(df, 2021, "DZA", "SVN", "780110")
+    row = one(df, year=2021, exporter="DZA", importer="SVN", hs6="780110")
     assert row["value"] == 0.023 and math.isnan(row["quantity"])
     assert df["quantity"].isna().sum() == 1
     # any code list works: 40630 (HS 040630, zero lost), 401693 with "           NA" quantities
     other, _ = baci.parse_release(ALGERIA, {"040630", "401693"}, engine=engine)
-    row = one(other, 2021, "DZA", "AGO", "040630")  # 2021,12,24,40630,34.316,       14.138
+    # 2021,12,24,40630,34.316,       14.138
+    row = one(other, year=2021, exporter="DZA", importer="AGO", hs6="040630")
     assert (row["value"], row["quantity"]) == (34.316, 14.138)
-    row = one(other, 2021, "DZA", "AGO", "401693")  # 2021,12,24,401693,0.128,           NA
+    # 2021,12,24,401693,0.128,           NA
+    row = one(other, year=2021, exporter="DZA", importer="AGO", hs6="401693")
     assert row["value"] == 0.128 and math.isnan(row["quantity"])
     assert len(other) == 5 + 22 and other["quantity"].isna().sum() == 5
 
 
-def test_both_engines_give_the_same_table():
-    a, _ = baci.parse_release(BELGIUM, codes(), engine="pandas")
-    b, _ = baci.parse_release(BELGIUM, codes(), engine="csv")
-    pd.testing.assert_frame_equal(a, b)
+def test_every_engine_gives_the_same_table():
+    assert baci.ENGINES["scan"] is baci_filter.filter_scan  # the default of parse_release
+    a, _ = baci.parse_release(BELGIUM, codes())
+    for engine in ("pandas", "csv"):
+        pd.testing.assert_frame_equal(a, baci.parse_release(BELGIUM, codes(), engine=engine)[0])
+
+
+def test_the_pandas_written_layout_with_an_index_column_is_read_too(tmp_path):
+    """The Algeria file as found (pandas wrote an unnamed index column in front of BACI's
+    columns) is not plain t,i,j,k,v,q: the scan hands it to the CSV parser, same rows."""
+    lines = member(ALGERIA, "BACI_HS92_Y2021_V202301.csv").split(b"\r\n")
+    indexed = [b"," + lines[0]] + [b"%d," % n + ln for n, ln in enumerate(lines[1:]) if ln]
+    with zipfile.ZipFile(ALGERIA) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["BACI_HS92_Y2021_V202301.csv"] = b"\r\n".join([*indexed, b""])
+    path = rezip(tmp_path / "BACI_HS92_V202301.zip", members)
+    expected, _ = baci.parse_release(ALGERIA, codes())
+    pd.testing.assert_frame_equal(baci.parse_release(path, codes())[0], expected)
 
 
 def test_belgium_release_years_blank_quantity_and_only_mapped_codes(monkeypatch):
@@ -140,15 +156,33 @@ def test_belgium_release_years_blank_quantity_and_only_mapped_codes(monkeypatch)
     assert set(df["hs6"]) <= codes()
     raw = member(BELGIUM, "BACI_HS92_Y2022_V202401b.csv").decode()
     assert "\n2022,56,699,282520,27655.693,321.877\n" in raw
-    row = one(df, 2022, "BEL", "IND", "282520")
+    row = one(df, year=2022, exporter="BEL", importer="IND", hs6="282520")
     assert (row["value"], row["quantity"]) == (27655.693, 321.877)
     # kaolin (250700) is in the file, but raw-scan maps no material to it
     assert "\n2022,24,56,250700,0.048,0.004\n" in raw
     assert "250700" not in set(df["hs6"])
     # 2022,40,56,760110,10.536,  (Austria -> Belgium, unwrought aluminium, no quantity)
     assert "\n2022,40,56,760110,10.536,\n" in raw
-    row = one(df, 2022, "AUT", "BEL", "760110")
+    row = one(df, year=2022, exporter="AUT", importer="BEL", hs6="760110")
     assert row["value"] == 10.536 and math.isnan(row["quantity"])
+
+
+def test_text_product_codes_are_read_and_never_kept(tmp_path):
+    """BACI's legacy code 9999AA (real: in the V202301 product list) and any other text code
+    do not stop the numeric fast path from giving the same rows."""
+    extra = b"2022,56,699,9999AA,1.000,1.000\n"
+    path = rezip(
+        tmp_path / "a.zip",
+        belgium_members(**{"BACI_HS92_Y2022_V202401b.csv": _y22() + extra}),
+    )
+    base, _ = baci.parse_release(BELGIUM, codes())
+    pd.testing.assert_frame_equal(baci.parse_release(path, codes())[0], base)
+    odd = b"2022,56,699,99XX01,1.000,1.000\n"
+    path = rezip(
+        tmp_path / "b.zip",
+        belgium_members(**{"BACI_HS92_Y2022_V202401b.csv": _y22() + extra + odd}),
+    )
+    pd.testing.assert_frame_equal(baci.parse_release(path, codes())[0], base)
 
 
 def test_year_selection_env_and_default(monkeypatch):

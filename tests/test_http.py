@@ -8,7 +8,6 @@ import socket
 import time
 
 import pytest
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from raw_scan.errors import FetchError
@@ -16,17 +15,6 @@ from raw_scan.sources import http
 from raw_scan.sources.http import download, looks_like_html, resolve_url
 
 FAST = {"retries": 3, "backoff": 0, "timeout": (2, 2), "progress": False}
-
-
-@pytest.fixture(scope="module")
-def make_httpserver():
-    """Serve ``httpserver`` on 127.0.0.1 only, threaded so a deliberately slow handler never
-    holds up the next test's requests."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
 
 
 def no_leftovers(directory) -> bool:

@@ -30,7 +30,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import USER_LINE
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from raw_scan import api, cli, refresh, store
@@ -65,17 +64,6 @@ SERVED = {
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def make_httpserver():
-    """Serve ``httpserver`` on 127.0.0.1 only, threaded so a deliberately slow handler never
-    holds up the next request."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
 
 
 @pytest.fixture(autouse=True)

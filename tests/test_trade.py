@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from conftest import one_flow as flow
+from conftest import one
 
 from raw_scan import store
 from raw_scan.store import TABLES
@@ -32,14 +32,14 @@ def test_trade_table_loads_with_its_contract_columns_and_types():
 def test_real_flows_belgium_is_bel_and_missing_quantity_stays_missing():
     df = store.load("trade")
     # BACI rows "2022,56,699,282520,27655.693,321.877" and "2018,4,508,250410,6.629," (blank q)
-    row = flow(df, 2022, "BEL", "IND", "282520")
+    row = one(df, year=2022, exporter="BEL", importer="IND", hs6="282520")
     assert row["value"] == 27655.693 and row["quantity"] == 321.877
-    row = flow(df, 2018, "AFG", "MOZ", "250410")
+    row = one(df, year=2018, exporter="AFG", importer="MOZ", hs6="250410")
     assert row["value"] == 6.629 and math.isnan(row["quantity"])
     # the extraction's blank q lines of the mapped codes stay missing; it has no q of 0
     assert df["quantity"].isna().sum() == 14785 and not (df["quantity"] == 0).any()
     # BACI's pseudo-entity "Other Asia, nes" (490) keeps BACI's own code S19
-    assert flow(df, 2018, "S19", "CHN", "250410")["value"] == 674.845
+    assert one(df, year=2018, exporter="S19", importer="CHN", hs6="250410")["value"] == 674.845
 
 
 def test_hs_materials_is_sourced_and_covers_the_trade_codes():

