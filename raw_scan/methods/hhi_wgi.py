@@ -14,7 +14,7 @@ import math
 import pandas as pd
 
 from raw_scan.assess import assess
-from raw_scan.scoring.composite import PARTIAL
+from raw_scan.methods._frame import from_stage_table
 
 
 def _drivers(r: dict) -> str:
@@ -29,13 +29,5 @@ def _drivers(r: dict) -> str:
 
 def compute(snap, economy: str | None = None, year: int | None = None) -> pd.DataFrame:
     stages = assess(snap)[0]
-    return pd.DataFrame(
-        {
-            "material": stages["material"],
-            "stage": stages["stage"],
-            # the stage table marks a score on a partial basis (top supplier only)
-            "partial": stages["risk_band"].str.endswith(PARTIAL),
-            "method_score": stages["hhi_wgi"],
-            "method_drivers": [_drivers(r) for r in stages.to_dict("records")],
-        }
-    )
+    drivers = [_drivers(r) for r in stages.to_dict("records")]
+    return from_stage_table(stages, stages["hhi_wgi"], drivers)
