@@ -243,7 +243,7 @@ def test_compare_cli_formats(capsys):
         (["compare"], "--all"),
         (["compare", "--all", "solar-pv"], "not both"),
         (["compare", "li-ion-batteries", "--economy", "XYZ"], "unknown economy"),
-        (["compare", "no-such-tech"], "did you mean"),
+        (["compare", "solar-pvv"], "did you mean: solar-pv"),
     ],
 )
 def test_compare_bad_input(args, words, capsys):

@@ -7,9 +7,10 @@ pandas is imported only inside commands, so ``raw-scan --help`` stays fast.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -36,10 +37,42 @@ class Format(StrEnum):
     json = "json"
 
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+FormatOpt = Annotated[
+    Format | None,
+    typer.Option(
+        "--format",
+        "-f",
+        case_sensitive=False,
+        show_default=False,
+        help="Output format: table, csv or json (default: from the --output extension "
+        ".csv or .json, else table).",
+    ),
 ]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        show_default=False,
+        help="Write to this file instead of stdout ('-' is stdout). A .csv or .json name "
+        "sets the format.",
+    ),
+]
+EXTENSIONS = {".csv": Format.csv, ".json": Format.json}
+
+
+def pick_format(format: Format | None, output: Path | None) -> Format:
+    """The --format to use: the one given, else the one the --output extension names, else
+    table. A --format that contradicts the extension is refused (no table in ``x.csv``)."""
+    implied = None if _is_stdout(output) else EXTENSIONS.get(output.suffix.lower())
+    if format is None:
+        return implied or Format.table
+    if implied is not None and format is not implied:
+        raise UsageError(
+            f"--format {format.value} does not match the {output.suffix} extension of "
+            f"{output}; use --format {implied.value}, or drop --format"
+        )
+    return format
 
 
 def _version(value: bool) -> None:
@@ -66,35 +99,139 @@ def main_callback(
     ctx.call_on_close(lambda: store.unpin(token))
 
 
-def write(text: str, output: Path | None) -> None:
-    """Write ``text`` to stdout, or atomically to the file ``output``."""
-    if output is None:
+def _is_stdout(output: Path | None) -> bool:
+    return output is None or str(output) == "-"
+
+
+def _columns() -> int | None:
+    """The width the user set in $COLUMNS, if any."""
+    try:
+        width = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        return None
+    return width if width > 0 else None
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _to_stdout(text: str) -> None:
+    try:
         sys.stdout.write(text)
-        return
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader left (``| head``): stop quietly, and keep Python's exit-time flush of
+        # stdout from failing again on the closed pipe
+        with suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+
+
+def write(text: str, output: Path | None) -> None:
+    """Write ``text`` to stdout (``output`` None or '-') or to the file ``output``.
+
+    Like a shell redirection, with the safety of an atomic replace: a symlink is followed (its
+    target is replaced, the link stays); a device or FIFO (``/dev/stdout``) is written to, not
+    replaced; a regular file is written to a temporary file in the same folder, then moved over
+    the target, so the old content stays whole if anything fails. A new file gets the mode the
+    user's umask gives; an existing file keeps its mode (and, where allowed, its owner).
+    Anything that cannot be written is one :class:`UsageError` line (exit 2).
+    """
+    if _is_stdout(output):
+        return _to_stdout(text)
     output = output.expanduser()
-    if not output.parent.exists():
-        raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+
+    def fail(reason: str) -> UsageError:
+        return UsageError(f"cannot write {output}: {reason}; choose another --output path")
+
+    try:
+        st = os.stat(output)  # follows symlinks
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise fail(exc.strerror or str(exc)) from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise fail("it is a folder")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        try:  # a device, FIFO or socket: write into it, as `>` does
+            with open(output, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
+        except OSError as exc:
+            raise fail(exc.strerror or str(exc)) from None
+        return
+    target = Path(os.path.realpath(output))  # a symlink's target, even a dangling one
+    if not target.parent.is_dir():
+        missing = "is not a folder" if target.parent.exists() else "does not exist"
+        raise fail(f"{target.parent} {missing}")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise fail(f"no file can be created in {target.parent} ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        os.replace(tmp, output)
+        os.chmod(tmp, stat.S_IMODE(st.st_mode) if st else 0o666 & ~_umask())
+        if st is not None and hasattr(os, "chown"):
+            with suppress(OSError):  # not allowed: the file becomes the user's, as with editors
+                os.chown(tmp, st.st_uid, st.st_gid)
+        os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+        raise fail(exc.strerror or str(exc)) from None
     print(f"wrote {output}", file=sys.stderr)
+
+
+class _Deferred:
+    """Stands in for a rich Console when the output width depends on what is printed (a pipe
+    or a file, with no $COLUMNS): records ``print`` calls, to replay them on a console as wide
+    as the widest :class:`~raw_scan.report.layout.FitTable` among them."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple, dict]] = []
+
+    def print(self, *objects, **kwargs) -> None:
+        self.calls.append((objects, kwargs))
+
+    def renderables(self) -> list:
+        return [obj for objects, _ in self.calls for obj in objects]
+
+    def replay(self, console) -> None:
+        for objects, kwargs in self.calls:
+            console.print(*objects, **kwargs)
 
 
 @contextmanager
 def console(output: Path | None = None):
-    """A rich console to the terminal, or to a plain-text buffer written to --output at exit."""
+    """A rich console for the command's output.
+
+    * a terminal: its own width and colours (rich also honours $COLUMNS);
+    * a pipe or a file (``--output``): plain text at $COLUMNS if set, else at the width that
+      keeps every table whole (at least 80), without trailing spaces, written by :func:`write`.
+    """
     from rich.console import Console
 
-    if output is None:
+    from raw_scan.report.layout import natural_width
+
+    columns = _columns()
+    if _is_stdout(output) and sys.stdout.isatty():
         yield Console()
         return
+    calls = _Deferred()
+    yield calls
     import io
 
     buf = io.StringIO()
-    yield Console(file=buf, width=160, force_terminal=False, color_system=None)
-    write(buf.getvalue(), output)
+    con = Console(
+        file=buf,
+        width=columns or natural_width(calls.renderables()),
+        force_terminal=False,
+        color_system=None,
+        legacy_windows=False,
+    )
+    calls.replay(con)
+    write("\n".join(line.rstrip() for line in buf.getvalue().split("\n")), output)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
+from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, pick_format, write
 from raw_scan.cli._options import EconomyOpt, Method, MethodOpt, TradeYearOpt
 from raw_scan.errors import UsageError
 
@@ -26,7 +26,7 @@ def bom(
     method: MethodOpt = Method.composite,
     economy: EconomyOpt = None,
     year: TradeYearOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
     save: Annotated[
         str | None,
@@ -49,6 +49,7 @@ def bom(
 
     Example: raw-scan bom examples/nmc811-battery-pack-60kwh.toml --save my-pack
     """
+    format = pick_format(format, output)
     from raw_scan import api, catalogue, store
     from raw_scan.bom import BomError
     from raw_scan.report import export, terminal
@@ -87,8 +88,8 @@ def bom(
             "source": b.source,
             "method": method.value,
             "records": export.records(df, api.BOM_COLUMNS),
-            "mass_summary": vars(summary),
-            "summary": [vars(s) for s in api.summarise(df)],
+            "mass_summary": export.plain(vars(summary)),
+            "summary": [export.plain(vars(s)) for s in api.summarise(df)],
             "sources": api.sources_used(df),
         }
         return write(export.to_json(payload), output)
@@ -126,7 +127,7 @@ def compare(
             help="Flag ranks further apart than this (default: a quarter of the ranked materials).",
         ),
     ] = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Every method side by side: each material's rank and band per method, where the
@@ -134,6 +135,7 @@ def compare(
 
     Example: raw-scan compare li-ion-batteries wind-turbines
     """
+    format = pick_format(format, output)
     from raw_scan import api
     from raw_scan.report import export
 

@@ -6,19 +6,20 @@ from typing import Annotated
 
 import typer
 
-from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
+from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, pick_format, write
 from raw_scan.cli._options import EconomyOpt, Method, MethodOpt, TradeYearOpt
 from raw_scan.errors import UsageError
 
 
 @app.command()
-def technologies(format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+def technologies(format: FormatOpt = None, output: OutputOpt = None) -> None:
     """List the technologies: ids (use them with 'report'), names, number of materials;
     technologies saved from a bill of materials ('raw-scan bom FILE --save NAME') are marked
     (user).
 
     Example: raw-scan technologies
     """
+    format = pick_format(format, output)
     from raw_scan import api
     from raw_scan.report import export
 
@@ -28,22 +29,21 @@ def technologies(format: FormatOpt = Format.table, output: OutputOpt = None) -> 
         return write(export.to_csv(df, cols), output)
     if format is Format.json:
         return write(export.to_json(export.records(df, cols)), output)
-    from rich.table import Table
+    from raw_scan.report import terminal
 
+    user = df["origin"] == "user"
+    df = df.assign(name=df["name"].where(~user, df["name"] + " (user)"))
     with console(output) as con:
-        t = Table("Id", "Name", "Materials", "Scope")
-        for r in df.to_dict("records"):
-            user = " (user)" if r["origin"] == "user" else ""
-            t.add_row(r["id"], r["name"] + user, str(r["materials"]), r["scope"])
-        con.print(t)
+        con.print(terminal.technologies_table(df))
 
 
 @app.command()
-def materials(format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+def materials(format: FormatOpt = None, output: OutputOpt = None) -> None:
     """List every material with its risk band at its bottleneck stage, worst first.
 
     Example: raw-scan materials --format csv --output materials.csv
     """
+    format = pick_format(format, output)
     from raw_scan import api
     from raw_scan.report import export, terminal
 
@@ -69,7 +69,7 @@ def report(
     all_: Annotated[bool, typer.Option("--all", help="Report on every technology.")] = False,
     economy: EconomyOpt = None,
     year: TradeYearOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
     method: MethodOpt = Method.composite,
 ) -> None:
@@ -77,6 +77,7 @@ def report(
 
     Example: raw-scan report li-ion-batteries --economy BEL --format csv --output li-ion.csv
     """
+    format = pick_format(format, output)
     from raw_scan import api, store
     from raw_scan.report import export, terminal
     from raw_scan.report.methods import band_note, method_view
@@ -94,7 +95,7 @@ def report(
     if format is Format.json:
         payload = {
             "records": export.records(df, columns),
-            "summary": [vars(s) for s in summaries],
+            "summary": [export.plain(vars(s)) for s in summaries],
             "sources": api.sources_used(df),
         }
         return write(export.to_json(payload), output)
@@ -115,7 +116,7 @@ def material(
     name: Annotated[str, typer.Argument(help="Material id, name or alias, e.g. gallium, REE.")],
     economy: EconomyOpt = None,
     year: TradeYearOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
     method: MethodOpt = Method.composite,
 ) -> None:
@@ -123,8 +124,10 @@ def material(
 
     Example: raw-scan material gallium --economy EU27
     """
+    format = pick_format(format, output)
     from raw_scan import api
-    from raw_scan.report import export, terminal
+    from raw_scan.report import card as card_render
+    from raw_scan.report import export
     from raw_scan.report.methods import band_note, card_view
 
     card = api.material_card(name, method=method.value, economy=economy, year=year)
@@ -138,7 +141,7 @@ def material(
             "name": card.name,
             "stages": export.records(card.stages, columns),
             "producers": {s: export.records(p) for s, p in card.producers.items()},
-            "eu_assessment": {k: export._cell(v) for k, v in card.eu.items()},
+            "eu_assessment": export.plain(card.eu),
             "crma": card.crma,
             "technologies": card.technologies,
             "sources": sources,
@@ -146,7 +149,7 @@ def material(
         return write(export.to_json(payload), output)
     card.stages = card_view(card.stages)
     with console(output) as con:
-        terminal.material_card(con, card, sources, band_note(method))
+        card_render.material_card(con, card, sources, band_note(method))
         if economy:
             from raw_scan.report import economy as render
 

@@ -4,6 +4,9 @@ CSV: UTF-8, the columns in the order given, booleans as ``true``/``false``, miss
 empty cells, shares as fractions 0-1, and text cells that a spreadsheet would run as a formula
 (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) prefixed with ``'``.
 JSON: the same records, missing values as ``null``.
+
+Precision: every float in CSV and JSON is rounded to ``DECIMALS`` (6) decimal places — scores
+and shares to 1e-6, HHI to 1e-6 points — so CSV, JSON and the library records agree exactly.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import math
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+DECIMALS = 6
 
 
 def neutralise(value):
@@ -32,7 +36,7 @@ def _cell(value):
     if hasattr(value, "item"):  # numpy scalar
         value = value.item()
     if isinstance(value, float):
-        return round(value, 6)
+        return round(value, DECIMALS)
     return value
 
 
@@ -43,6 +47,15 @@ def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
         {c: _cell(v) for c, v in zip(cols, row, strict=True)}
         for row in df[cols].itertuples(index=False, name=None)
     ]
+
+
+def plain(value):
+    """A JSON-ready copy of nested dicts and lists, every cell as in :func:`records`."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return _cell(value)
 
 
 def _csv_cell(value) -> str:

@@ -1,4 +1,8 @@
-"""Rich terminal renderers: technology reports, the materials list, a material's risk card."""
+"""Rich terminal renderers: technology reports, the materials list, a material's risk card.
+
+Tables are :class:`raw_scan.report.layout.FitTable`: they leave out low-priority columns on a
+narrow terminal instead of cutting values, and say so in their caption.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+from raw_scan.report.layout import Column, FitTable
 
 BAND_STYLE = {
     "very high": "bold white on red",
@@ -43,7 +49,8 @@ def num(x, fmt: str = ",.0f") -> str:
 
 
 def band_text(band: str) -> Text:
-    return Text(band, style=BAND_STYLE.get(band, ""))
+    """The band in its colour; a partial band ('high (partial)') in the colour of its band."""
+    return Text(band, style=BAND_STYLE.get(str(band).split(" (")[0], ""))
 
 
 def eu_flags(row) -> str:
@@ -51,37 +58,57 @@ def eu_flags(row) -> str:
     return "+".join(flags) or "—"
 
 
-def technology_table(tech_name: str, rows: pd.DataFrame, names: dict[str, str]) -> Table:
-    t = Table(
-        title=f"[bold]{tech_name}[/bold]",
-        box=box.SIMPLE_HEAVY,
-        title_justify="left",
-        pad_edge=False,
-    )
-    for col, just in (
-        ("Material", "left"),
-        ("Stage", "left"),
-        ("Band", "left"),
-        ("Score", "right"),
-        ("Top producer", "left"),
-        ("Top 3", "right"),
-        ("HHI", "right"),
-        ("Gov.", "right"),
-        ("EoL-RIR", "right"),
-        ("EU", "left"),
-        ("Source", "left"),
-    ):
-        t.add_column(
-            col,
-            justify=just,
-            no_wrap=col != "Material",
-            min_width=14 if col == "Material" else None,
-        )
+# evidence grade of a technology-material link -> its marker and note; any other grade than
+# "read" (including grades added later) gets the next spare marker and a generic note
+EVIDENCE = {
+    "inferred": ("*", "the technology-material link is inferred, not read in a cited source"),
+    "read-weak": (
+        "†",
+        "the technology-material link is stated only in weak sources (trade press, commentary, "
+        "...; see Technology evidence in docs/methodology.md)",
+    ),
+}
+SPARE_MARKS = ("‡", "§", "¶")
+
+
+def evidence_marks(values) -> dict[str, str]:
+    """A marker per evidence grade other than ``read`` among ``values``."""
+    # "bom": a link of a user's own bill of materials, which needs no marker
+    present = {str(v) for v in values if not _nan(v) and v not in ("read", "bom")}
+    marks = {v: mark for v, (mark, _) in EVIDENCE.items() if v in present}
+    for i, v in enumerate(sorted(present - set(EVIDENCE))):
+        marks[v] = SPARE_MARKS[i % len(SPARE_MARKS)] * (1 + i // len(SPARE_MARKS))
+    return marks
+
+
+def evidence_note(value: str, mark: str) -> str:
+    text = EVIDENCE.get(value, (mark, f"evidence of the technology-material link: {value}"))[1]
+    return f"{mark} {text}"
+
+
+REPORT_COLUMNS = (
+    Column("Material", wrap=True, min_width=16, required=True),
+    Column("Stage", wrap=True, required=True),
+    Column("Band", wrap=True, min_width=9, priority=100),
+    Column("Score", justify="right", priority=90),
+    Column("Top producer", priority=80),
+    Column("Top 3", justify="right", priority=50),
+    Column("HHI", justify="right", priority=70),
+    Column("Gov.", justify="right", priority=60),
+    Column("EU", priority=40),
+    Column("EoL-RIR", justify="right", priority=30),
+    Column("Source", priority=20),
+)
+
+
+def technology_table(tech_name: str, rows: pd.DataFrame, names: dict[str, str]) -> FitTable:
+    """One technology: a row per material x stage with data, the no-data stages in the caption."""
     notes: list[str] = []
     note_of: dict[tuple[str, str], int] = {}
     no_stage: dict[str, list[str]] = {}
-    inferred = False
+    marks = evidence_marks(rows["evidence"])
     has_data = set(rows.loc[rows["risk_band"] != "no data", "material"])
+    cells = []
     last = None
     for r in rows.to_dict("records"):
         material = names.get(r["material"], r["material"])
@@ -90,8 +117,8 @@ def technology_table(tech_name: str, rows: pd.DataFrame, names: dict[str, str]) 
             no_stage.setdefault(r["stage"], []).append(material)
             continue
         name = material if r["material"] != last else ""
-        if name and r["evidence"] == "inferred":
-            name, inferred = name + " *", True
+        if name and r["evidence"] in marks:
+            name += " " + marks[r["evidence"]]
         last = r["material"]
         stage = r["stage"] + (" ◆" if r["bottleneck"] else "")
         if r["material"] not in has_data:
@@ -100,41 +127,42 @@ def technology_table(tech_name: str, rows: pd.DataFrame, names: dict[str, str]) 
         elif r["note"]:
             key = (r["material"], r["note"].replace(f"{r['stage']} ", ""))
             if key not in note_of:
-                notes.append(f"{r['material']}: {r['note']}")
+                notes.append(f"[{len(notes) + 1}] {material}: {r['note']}")
                 note_of[key] = len(notes)
             stage += f" [{note_of[key]}]"
-        top = "—" if _nan(r["top_share"]) else f"{r['top_country']} {r['top_share']:.0%}"
-        t.add_row(
-            name,
-            stage,
-            band_text(r["risk_band"]),
-            num(r["risk_score"], ".2f"),
-            top,
-            pct(r["top3_share"]),
-            num(r["hhi"]),
-            num(r["supplier_wgi"], ".1f"),
-            pct(r["eol_rir"]),
-            eu_flags(r),
-            source_label(r["source"], r["year"]),
+        cells.append(
+            [
+                name,
+                stage,
+                band_text(r["risk_band"]),
+                num(r["risk_score"], ".2f"),
+                top_producer(r),
+                pct(r["top3_share"]),
+                num(r["hhi"]),
+                num(r["supplier_wgi"], ".1f"),
+                eu_flags(r),
+                pct(r["eol_rir"]),
+                source_label(r["source"], r["year"]),
+            ]
         )
     for stage, mats in no_stage.items():
         notes.append(f"no {stage} production data in the snapshot for: {', '.join(mats)}")
-    if inferred:
-        notes.append("* the technology-material link is inferred, not read in a cited source")
-    if notes:
-        t.caption = "\n".join(
-            f"[{i}] {n}" if not n.startswith(("no ", "* ")) else n for i, n in enumerate(notes, 1)
-        )
-        t.caption_justify = "left"
-    return t
+    notes += [evidence_note(v, m) for v, m in marks.items()]
+    return FitTable(REPORT_COLUMNS, cells, title=Text(tech_name, style="bold"), notes=notes)
 
 
-def summary_panel(summary) -> Panel:
+def top_producer(r, digits: int = 0) -> str:
+    return "—" if _nan(r["top_share"]) else f"{r['top_country']} {r['top_share']:.{digits}%}"
+
+
+def summary_panel(summary, names: dict[str, str] | None = None) -> Panel:
+    """Materials counted by band, and the worst ones by display name with their drivers."""
+    names = names or {}
     counts = "  ".join(f"{b}: {n}" for b, n in summary.by_band.items() if n)
     lines = [Text(f"{summary.materials} materials — {counts}")]
     for w in summary.worst:
         line = Text("  • ")
-        line.append(f"{w['material']} ({w['stage']}) ", style="bold")
+        line.append(f"{names.get(w['material'], w['material'])} ({w['stage']}) ", style="bold")
         line.append_text(band_text(w["risk_band"]))
         line.append(f" {w['risk_score']:.2f}: {w['drivers']}")
         lines.append(line)
@@ -164,117 +192,40 @@ def print_report(
     for s in summaries:
         rows = report[report["technology"] == s.technology]
         console.print(technology_table(tech_names[s.technology], rows, names))
-        console.print(summary_panel(s))
+        console.print(summary_panel(s, names))
     console.print(sources_footer(sources, band_note))
 
 
-def materials_table(df: pd.DataFrame) -> Table:
-    t = Table(box=box.SIMPLE_HEAVY, pad_edge=False)
-    for col in ("Id", "Band", "Score", "Stage", "Top producer", "HHI", "EU", "EU SR", "Source"):
-        t.add_column(
-            col, justify="right" if col in ("Score", "HHI", "EU SR") else "left", no_wrap=True
-        )
-    for r in df.to_dict("records"):
-        top = "—" if _nan(r["top_share"]) else f"{r['top_country']} {r['top_share']:.0%}"
-        t.add_row(
+MATERIALS_COLUMNS = (
+    Column("Id", required=True),
+    Column("Band", wrap=True, min_width=9, priority=100),
+    Column("Score", justify="right", priority=90),
+    Column("Stage", priority=85),
+    Column("Top producer", priority=80),
+    Column("HHI", justify="right", priority=70),
+    Column("EU", priority=40),
+    Column("EU SR", justify="right", priority=35),
+    Column("Source", priority=20),
+)
+
+
+def materials_table(df: pd.DataFrame) -> FitTable:
+    """Every material at its bottleneck stage (the rows of ``api.materials_table``)."""
+    cells = [
+        [
             r["material"],
             band_text(r["risk_band"]),
             num(r["risk_score"], ".2f"),
             r["stage"] if not _nan(r["risk_score"]) else "—",
-            top,
+            top_producer(r),
             num(r["hhi"]),
             eu_flags(r),
             num(r["eu_supply_risk"], ".1f"),
             source_label(r["source"], r["year"]),
-        )
-    return t
-
-
-def bar_chart(shares: pd.DataFrame, width: int = 40, top: int = 8) -> Table:
-    t = Table(box=None, show_header=False, pad_edge=False)
-    t.add_column("country", no_wrap=True)
-    t.add_column("bar", no_wrap=True)
-    t.add_column("share", justify="right")
-    shown = shares.head(top)
-    for r in shown.itertuples():
-        t.add_row(
-            r.country, Text("█" * max(1, round(r.share * width)), style="cyan"), f"{r.share:.1%}"
-        )
-    rest = shares["share"].iloc[top:].sum()
-    unattributed = 1 - shares["share"].sum()
-    if rest > 0:
-        t.add_row("others", Text("█" * round(rest * width), style="dim"), f"{rest:.1%}")
-    if unattributed > 0.0005:
-        t.add_row(
-            "unattributed",
-            Text("░" * round(unattributed * width), style="dim"),
-            f"{unattributed:.1%}",
-        )
-    return t
-
-
-def material_card(console: Console, card, sources, band_note=None) -> None:
-    console.print(Panel(Text(card.name, style="bold"), subtitle=card.material, box=box.HEAVY))
-    ind = Table(title="Indicators", box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False)
-    for col in (
-        "Stage",
-        "Band",
-        "Score",
-        "Year",
-        "Top producer",
-        "Top 3",
-        "HHI",
-        "HHI×WGI",
-        "Gov.",
-        "Coverage",
-        "EoL-RIR",
-        "Source",
-    ):
-        ind.add_column(col)
-    for r in card.stages.to_dict("records"):
-        top = "—" if _nan(r["top_share"]) else f"{r['top_country']} {r['top_share']:.1%}"
-        ind.add_row(
-            r["stage"] + (" ◆" if r["bottleneck"] else ""),
-            band_text(r["risk_band"]),
-            num(r["risk_score"], ".2f"),
-            num(r["year"], "d"),
-            top,
-            pct(r["top3_share"]),
-            num(r["hhi"]),
-            num(r["hhi_wgi"], ".2f"),
-            num(r["supplier_wgi"], ".1f"),
-            pct(r["coverage"]),
-            pct(r["eol_rir"]),
-            "—" if _nan(r["source"]) else r["source"],
-        )
-    console.print(ind)
-    for r in card.stages.to_dict("records"):
-        if r["note"]:
-            console.print(Text(f"{r['stage']}: {r['note']}", style="yellow"))
-    for stage, shares in card.producers.items():
-        row = card.stages[card.stages["stage"] == stage].iloc[0]
-        title = f"Producers, {stage} {row['year']} ({row['basis']}; {row['source']})"
-        console.print(Panel(bar_chart(shares), title=title, title_align="left", box=box.ROUNDED))
-    eu = card.eu
-    lines = [
-        "CRMA (Regulation (EU) 2024/1252): " + ("; ".join(card.crma) if card.crma else "not listed")
+        ]
+        for r in df.to_dict("records")
     ]
-    if eu:
-        lines.append(
-            f"EU 2023 assessment ({eu['eu_name']}): SR {num(eu['supply_risk'], '.1f')}, "
-            f"EI {num(eu['economic_importance'], '.1f')}, bottleneck "
-            f"{eu['bottleneck_stage'] or '—'}, import reliance mining "
-            f"{pct(eu['import_reliance_mining'])} / refining {pct(eu['import_reliance_refining'])}"
-            f", EoL-RIR {pct(eu['eol_rir'])}"
-        )
-    else:
-        lines.append("EU 2023 assessment: not assessed")
-    if card.technologies:
-        lines.append("Used in: " + ", ".join(card.technologies))
-    if card.note:
-        lines.append(f"Note: {card.note}")
-    console.print(Panel("\n".join(lines), title="EU status", title_align="left", box=box.ROUNDED))
-    console.print(sources_footer(sources, band_note))
+    return FitTable(MATERIALS_COLUMNS, cells)
 
 
 def datasets_table(df: pd.DataFrame) -> Table:
@@ -333,3 +284,17 @@ def print_changes(console: Console, changes: pd.DataFrame | None) -> None:
         if old_src != new_src:
             line.append(f"; source {old_src} → {new_src}")
         console.print(line, overflow="fold")
+
+
+TECHNOLOGY_COLUMNS = (
+    Column("Id", required=True),
+    Column("Name", wrap=True, min_width=12, priority=60),
+    Column("Materials", justify="right", priority=50),
+    Column("Scope", wrap=True, min_width=24, priority=40),
+)
+
+
+def technologies_table(df: pd.DataFrame) -> FitTable:
+    """The technology ids (for ``report``), names, number of materials and scope."""
+    cells = [[r["id"], r["name"], str(r["materials"]), r["scope"]] for r in df.to_dict("records")]
+    return FitTable(TECHNOLOGY_COLUMNS, cells)

@@ -1,0 +1,96 @@
+"""Names users type: aliases resolve, close misspellings get the right suggestions, garbage gets
+"unknown material" with no suggestions, and long input is shortened in the one-line message."""
+
+from __future__ import annotations
+
+import pytest
+from test_cli import assert_one_error_line, call
+
+from raw_scan import names, store
+from raw_scan.errors import UsageError
+
+GARBAGE = {
+    "empty": "",
+    "spaces": "   ",
+    "japanese": "コバルト",
+    "long": "x" * 5000,
+    "long-words": "cobalt " * 800,
+    "control": "\x1b[31mred\n",
+    "digits": "12345",
+    "two-letters": "qq",
+}
+
+
+@pytest.mark.parametrize("name", GARBAGE.values(), ids=GARBAGE.keys())
+def test_garbage_is_unknown_with_no_suggestions(name, capsys):
+    code, out, err = call(["material", name], capsys)
+    assert code == 2 and out == ""
+    assert_one_error_line(err)
+    assert err.startswith("raw-scan: error: unknown material ")
+    assert "did you mean" not in err
+    assert "(run 'raw-scan materials' for the full list)" in err
+    assert len(err) < 200
+
+
+def test_long_input_is_shortened_in_the_message(capsys):
+    _, _, err = call(["material", "x" * 5000], capsys)
+    assert f"unknown material {'x' * 40!r}… (5,000 characters)" in err
+    _, _, err = call(["report", "y" * 300], capsys)
+    assert f"unknown technology {'y' * 40!r}… (300 characters)" in err
+
+
+def test_blank_input_is_named_as_such(capsys):
+    for blank in ("", "   "):
+        _, _, err = call(["material", blank], capsys)
+        assert "unknown material '' (an empty or blank name)" in err
+
+
+def test_control_characters_are_escaped_in_the_message(capsys):
+    _, _, err = call(["material", "\x1b[31mred\n"], capsys)
+    assert "\x1b" not in err and "\\x1b[31mred\\n" in err
+
+
+MISSPELLINGS = {
+    "cobolt": "cobalt",
+    "lithum": "lithium",
+    "galium": "gallium",
+    "neodynium": "neodymium",
+    "grafite": "natural-graphite",
+    "tungstun": "tungsten",
+    "platinium": "platinum",
+    "germainum": "germanium",
+    "dysprosum": "dysprosium",
+    "molibdenum": "molybdenum",
+    "nikel": "nickel",
+    "coper": "copper",
+    "tantalium": "tantalum",
+    "berylium": "beryllium",
+    "phosphorous": "phosphorus",
+    "rare earth": "rare-earths",
+    "Magnesum": "magnesium",
+}
+
+
+@pytest.mark.parametrize("typed, meant", MISSPELLINGS.items())
+def test_close_misspellings_suggest_the_material(typed, meant):
+    materials = store.load("materials")
+    with pytest.raises(UsageError) as err:
+        names.resolve(typed, materials, "material", "materials")
+    message = str(err.value)
+    assert message.startswith(f"unknown material {typed!r}; did you mean: {meant}")
+    assert message.count(",") <= 2  # at most three suggestions
+
+
+@pytest.mark.parametrize(
+    "typed, meant",
+    [("heat-pumpz", "heat-pumps"), ("emobility", "e-mobility"), ("robotic", "robotics")],
+)
+def test_close_misspellings_suggest_the_technology(typed, meant):
+    with pytest.raises(UsageError, match=f"did you mean: {meant}"):
+        names.resolve_technology(typed)
+
+
+def test_shown_keeps_short_names_and_shortens_long_ones():
+    assert names.shown("cobalt") == "'cobalt'"
+    assert names.shown("a" * 40) == repr("a" * 40)
+    assert names.shown("a" * 41) == f"{'a' * 40!r}… (41 characters)"
