@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from raw_scan import methods
+from raw_scan.report.layout import Column, FitTable
 from raw_scan.report.terminal import BAND_STYLE, band_text
 
 SHORT_BAND = {"very high": "VH", "high": "H", "medium": "M", "low": "L", "no data": "—"}
@@ -119,29 +120,31 @@ def _cell(rank, band) -> Text:
     return text
 
 
-def compare_table(comp) -> Table:
-    t = Table(box=box.SIMPLE_HEAVY, pad_edge=False, title_justify="left")
-    t.title = (
-        f"Rank (1 = riskiest of the {comp.common} materials every method scores) and band per "
-        "method"
+def compare_table(comp) -> FitTable:
+    """Rank and band per method, one row per material (fits the width: Material may wrap)."""
+    columns = (
+        Column("Material", required=True, wrap=True, min_width=12),
+        *(Column(m, required=True) for m in comp.methods),
+        Column("Flag", priority=50),
     )
-    t.add_column("Material", no_wrap=True)
-    for m in comp.methods:
-        t.add_column(m, no_wrap=True, justify="left")
-    t.add_column("Flag", no_wrap=True)
-    for r in comp.table.to_dict("records"):
-        t.add_row(
+    rows = [
+        [
             r["material"],
             *[_cell(r[f"{m}_rank"], r[f"{m}_band"]) for m in comp.methods],
             Text("≠", style="bold yellow") if r["flagged"] else "",
-        )
-    t.caption = (
+        ]
+        for r in comp.table.to_dict("records")
+    ]
+    title = (
+        f"Rank (1 = riskiest of the {comp.common} materials every method scores) and band per "
+        "method"
+    )
+    notes = [
         f"≠ = methods disagree: bands {comp.band_margin}+ steps apart or ranks more than "
         f"{comp.rank_margin} apart. Bands: VH very high, H high, M medium, L low, — no data; "
         "* partial basis (top supplier only). Each method at its own worst stage."
-    )
-    t.caption_justify = "left"
-    return t
+    ]
+    return FitTable(columns, rows, title=Text(title, style="bold"), notes=notes)
 
 
 def flags(comp) -> Panel:
@@ -155,16 +158,19 @@ def flags(comp) -> Panel:
     return Panel(Group(*lines), title="Where the methods disagree", title_align="left")
 
 
-def spearman_table(comp) -> Table:
-    t = Table(
-        title="Spearman rank correlation (rho) between methods",
-        box=box.SIMPLE_HEAVY,
-        pad_edge=False,
-        title_justify="left",
+def spearman_table(comp) -> FitTable:
+    columns = (
+        Column("Methods", required=True),
+        Column("rho", justify="right", required=True),
+        Column("Materials", justify="right", priority=50),
     )
-    for col, just in (("Methods", "left"), ("rho", "right"), ("Materials", "right")):
-        t.add_column(col, justify=just, no_wrap=True)
-    for r in comp.spearman.to_dict("records"):
-        rho = "—" if math.isnan(r["rho"]) else f"{r['rho']:.2f}"
-        t.add_row(f"{r['method_a']} ~ {r['method_b']}", rho, str(r["n"]))
-    return t
+    rows = [
+        [
+            f"{r['method_a']} ~ {r['method_b']}",
+            "—" if math.isnan(r["rho"]) else f"{r['rho']:.2f}",
+            str(r["n"]),
+        ]
+        for r in comp.spearman.to_dict("records")
+    ]
+    title = Text("Spearman rank correlation (rho) between methods", style="bold")
+    return FitTable(columns, rows, title=title)
