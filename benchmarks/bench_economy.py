@@ -28,8 +28,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench_cli import run as cold_run  # same folder: fresh-process timings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEVEN = ["BEL", "NLD", "DEU", "FRA", "JPN", "USA", "EU27"]
@@ -151,22 +152,6 @@ GPR_MATERIALS = [
 ]
 
 
-def cold_cli(runs: int) -> list[float]:
-    times = []
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
-    for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "raw_scan", "economy", "BEL"],
-            check=True,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        times.append(time.perf_counter() - t)
-    return times
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -225,7 +210,7 @@ def main() -> None:
             f"{gpr_total / ours_total:,.0f}x faster end to end (target >= 60x)"
         )
 
-    times = cold_cli(args.runs)
+    times = cold_run(["economy", "BEL"], args.runs)
     print(
         f"\n3. cold `raw-scan economy BEL` x {args.runs}: median {statistics.median(times):.2f} s,"
         f" min {min(times):.2f} s, max {max(times):.2f} s (target < 2 s)"

@@ -54,6 +54,7 @@ class TradeData:
     hs_materials: pd.DataFrame
     countries: frozenset[str]
     years: tuple[int, ...]
+    codes_by_year: dict[int, set[str]]
 
     def economy(self, name: str) -> Economy:
         return resolve(name, self.countries)
@@ -70,6 +71,10 @@ class TradeData:
                 f"{self.years[-1]} (use --year with one of these)"
             )
         return int(year)
+
+    def codes(self, year: int) -> set[str]:
+        """The HS6 codes with at least one flow in the trade data that year."""
+        return self.codes_by_year.get(int(year), set())
 
     def around(self, economies: list[Economy], years) -> pd.DataFrame:
         """Trade rows of the given years where a member of one of the economies trades."""
@@ -92,7 +97,9 @@ def _trade_data(folder: str) -> TradeData:
     hs = snap.load("hs_materials")
     trade = trade[trade["hs6"].isin(hs["hs6"])]
     countries = frozenset(trade["importer"].unique()) | frozenset(trade["exporter"].unique())
-    return TradeData(trade, hs, countries, tuple(sorted(int(y) for y in trade["year"].unique())))
+    pairs = trade[["year", "hs6"]].drop_duplicates()
+    by_year = {int(y): set(g["hs6"]) for y, g in pairs.groupby("year")}
+    return TradeData(trade, hs, countries, tuple(sorted(by_year)), by_year)
 
 
 # ---------------------------------------------------------------------------- per material
@@ -166,7 +173,7 @@ def product_screen(
     window = trade[trade["year"].between(year - 2, year)]
     f = imports.flows(window, economies)
     ind = imports.partner_indicators(f, PRODUCT_KEYS)
-    out = ind.join(dependency.screen(f, ind, PRODUCT_KEYS, thresholds)).reset_index()
+    out = ind.join(dependency.screen(ind, thresholds)).reset_index()
     seen = dependency.persistence(out, year, ["economy", "hs6"]).rename("years_dependent")
     out = out[out["year"] == year].merge(
         seen, left_on=["economy", "hs6"], right_index=True, how="left"
@@ -191,6 +198,7 @@ ECONOMY_COLUMNS = [
     "name",
     "stage",
     "hs6",
+    "hs6_no_data",
     "imports_value",
     "imports_quantity",
     "exports_value",
@@ -225,9 +233,12 @@ def economy_table(snap: store.Snapshot, economy: Economy, year: int) -> pd.DataF
     td = trade_data(snap)
     tech = set(snap.load("technology_materials")["material"])
     hs = td.hs_materials[td.hs_materials["material"].isin(tech)]
+    # codes without a single row that year are not traded in the snapshot's data (outside the
+    # bundled extraction, or no flow at all): no trade data, which is not zero imports
+    has_data = hs["hs6"].isin(td.codes(year))
     ind = material_indicators(
         td.around([economy], [year]),
-        hs,
+        hs[has_data],
         snap.load("production"),
         snap.load("governance"),
         [economy],
@@ -235,14 +246,24 @@ def economy_table(snap: store.Snapshot, economy: Economy, year: int) -> pd.DataF
         every_pair=True,
         data_from=data_from(snap),
     )
-    codes = hs.groupby(["material", "stage"])["hs6"].agg(lambda c: "|".join(sorted(c)))
-    ind = ind.merge(codes.rename("hs6").reset_index(), on=["material", "stage"], how="left")
+    joined = lambda c: "|".join(sorted(c))  # noqa: E731
+    keys = ["material", "stage"]
+    codes = hs[has_data].groupby(keys)["hs6"].agg(joined).rename("hs6")
+    absent = hs[~has_data].groupby(keys)["hs6"].agg(joined).rename("hs6_no_data")
+    ind = ind.merge(codes.reset_index(), on=keys, how="left")
+    lacking = absent.reset_index()
+    ind = ind.merge(lacking, on=keys, how="left")
+    no_rows = lacking.merge(ind[keys], on=keys, how="left", indicator=True)
+    no_rows = no_rows[no_rows["_merge"] == "left_only"].drop(columns="_merge")
     unmapped = sorted(tech - set(hs["material"]))
-    if unmapped:
-        ind = pd.concat(
-            [ind, pd.DataFrame({"economy": economy.code, "year": year, "material": unmapped})],
-            ignore_index=True,
-        )
+    ind = pd.concat(
+        [
+            ind,
+            no_rows.assign(economy=economy.code, year=year),
+            pd.DataFrame({"economy": economy.code, "year": year, "material": unmapped}),
+        ],
+        ignore_index=True,
+    )
     mats = snap.load("materials").set_index("id")
     ind["name"] = ind["material"].map(mats["name"])
     ind["eu_strategic"] = ind["material"].map(mats["crma_annex_i"].astype(bool))
@@ -268,6 +289,7 @@ def data_from(snap: store.Snapshot) -> dict[str, list[str]]:
 def _finish(ind: pd.DataFrame, year: int) -> pd.DataFrame:
     """Quantities unknown where no import row had one; the CRMA flag; basis; notes."""
     mapped = ind["hs6"].notna()
+    codes_without = ind["hs6_no_data"].notna()
     no_qty = (ind["imports_value_qty"] <= 0) & (ind["imports_value"] > 0)
     ind["imports_quantity"] = ind["imports_quantity"].mask(no_qty)
     ind["exports_quantity"] = ind["exports_quantity"].mask(
@@ -289,7 +311,13 @@ def _finish(ind: pd.DataFrame, year: int) -> pd.DataFrame:
         ind["production"] + ind["imports_quantity"].fillna(0) - ind["exports_quantity"].fillna(0)
     )
     ind["note"] = join_notes(
-        _when(~mapped, "no HS6 code mapped to this material"),
+        _when(ind["stage"].isna(), "no HS6 code mapped to this material"),
+        _when(
+            codes_without,
+            "no trade data in the snapshot for HS6 "
+            + ind["hs6_no_data"].astype(str).str.replace("|", ", ")
+            + " (raw-scan refresh baci)",
+        ),
         _when(mapped & (ind["imports_value"] <= 0), f"no imports in {year}"),
         _when(no_qty, "no import quantity reported: import risk and GeoPolRisk unknown"),
         _when(

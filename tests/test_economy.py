@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import one
 
 from raw_scan import economies
 from raw_scan.economies import EU27, Economy, resolve
@@ -113,13 +114,6 @@ FLOWS = trade(
         (2022, "BEL", "NLD", "260400", 5.0, 0.5),  # internal to BENELUX
     ]
 )
-
-
-def one(df, **where):
-    for k, v in where.items():
-        df = df[df[k] == v]
-    assert len(df) == 1, df
-    return df.iloc[0]
 
 
 def test_group_partners_exclude_internal_flows_non_eu_share_counts_them():

@@ -73,6 +73,13 @@ def test_economy_csv_columns_and_types(bel_csv):
     # real figures: Belgium's natural graphite 2023 comes first from Madagascar
     graphite = next(r for r in table if r["material"] == "natural-graphite")
     assert graphite["hs6"] == "250410|250490" and graphite["top_partner"] == "MDG"
+    # a code outside the bundled BACI extraction: no trade data, which is not zero imports
+    cobalt_ores = next(r for r in table if r["material"] == "cobalt" and r["stage"] == "mining")
+    assert cobalt_ores["hs6"] == "" and cobalt_ores["hs6_no_data"] == "260500"
+    assert cobalt_ores["imports_value"] == "" and cobalt_ores["geopolrisk"] == ""
+    assert "no trade data in the snapshot for HS6 260500" in cobalt_ores["note"]
+    germanium = next(r for r in table if r["material"] == "germanium")
+    assert germanium["imports_value"] == ""  # 811230: no BACI flow at all in 2018-2024
     unmapped = [r for r in table if r["stage"] == ""]
     assert unmapped and all(r["note"] == "no HS6 code mapped to this material" for r in unmapped)
 

@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, one
 
 from raw_scan.economies import EU27, Economy
 from raw_scan.exposure import material_indicators
@@ -52,14 +52,6 @@ def governance_rows(rows):
 
 HS = pd.DataFrame({"hs6": ["260400"], "material": ["nickel"], "stage": ["mining"]})
 ECO = Economy("AAA", ("AAA",), "country")
-
-
-def one(df, **where):
-    hit = df
-    for k, v in where.items():
-        hit = hit[hit[k] == v]
-    assert len(hit) == 1, hit
-    return hit.iloc[0]
 
 
 def test_hand_computed_score_import_risk_price_and_cf():

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
+from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, pick_format, write
 
 EconomyArg = Annotated[
     str,
@@ -27,7 +27,7 @@ YearOpt = Annotated[
 def economy(
     name: EconomyArg,
     year: YearOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """An economy's imports of the materials of all technologies, ranked by GeoPolRisk:
@@ -35,22 +35,14 @@ def economy(
 
     Example: raw-scan economy BEL --year 2023 --format csv --output bel.csv
     """
+    format = pick_format(format, output)
     from raw_scan import api
-    from raw_scan.report import export
 
     eco = api.resolve_economy(name)
     df = api.economy(name, year)
     meta = api.economy_meta(eco, int(df["year"].iloc[0]))
-    if format is Format.csv:
-        return write(export.to_csv(df, api.ECONOMY_COLUMNS), output)
-    if format is Format.json:
-        return write(
-            export.to_json({**meta, "records": export.records(df, api.ECONOMY_COLUMNS)}), output
-        )
-    from raw_scan.report import economy as render
-
-    with console(output) as con:
-        render.print_economy(con, df, meta)
+    draw = lambda con, render: render.print_economy(con, df, meta)  # noqa: E731
+    _emit(df, api.ECONOMY_COLUMNS, meta, format, output, draw)
 
 
 @app.command()
@@ -89,7 +81,7 @@ def dependencies(
             help="Criterion 3: imports from outside the EU / all exports above this.",
         ),
     ] = 1.0,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """The EU strategic-dependency screen, one row per HS6 product, dependent products first
@@ -97,20 +89,33 @@ def dependencies(
 
     Example: raw-scan dependencies EU27 --year 2023 --persistent --format csv
     """
+    format = pick_format(format, output)
     from raw_scan import api
-    from raw_scan.report import export
 
     eco = api.resolve_economy(name)
     limits = api.Thresholds(supplier_hhi, outside_share, imports_to_exports)
     df = api.dependencies(name, year, thresholds=limits, persistent=persistent)
     meta = api.economy_meta(eco, api.trade_year(year), thresholds=limits)
+    _emit(
+        df,
+        api.SCREEN_COLUMNS,
+        meta,
+        format,
+        output,
+        lambda con, r: r.print_screen(con, df, meta, persistent_only=persistent),
+    )
+
+
+def _emit(df, columns: list[str], meta: dict, format: Format, output, table) -> None:
+    """CSV (the columns), JSON (``meta`` plus the records), or the terminal table drawn by
+    ``table(console, raw_scan.report.economy)``."""
+    from raw_scan.report import export
+
     if format is Format.csv:
-        return write(export.to_csv(df, api.SCREEN_COLUMNS), output)
+        return write(export.to_csv(df, columns), output)
     if format is Format.json:
-        return write(
-            export.to_json({**meta, "records": export.records(df, api.SCREEN_COLUMNS)}), output
-        )
+        return write(export.to_json({**meta, "records": export.records(df, columns)}), output)
     from raw_scan.report import economy as render
 
     with console(output) as con:
-        render.print_screen(con, df, meta, persistent_only=persistent)
+        table(con, render)

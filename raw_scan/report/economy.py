@@ -62,7 +62,7 @@ def _table(title: str) -> Table:
 
 
 def print_economy(console: Console, df: pd.DataFrame, meta: dict) -> None:
-    mapped = df[df["stage"].notna()]
+    mapped = df[df["hs6"].notna()]
     common, numbered, refs = _footnotes(mapped["note"])
     t = _table(
         f"[bold]{meta['economy']}[/bold] {meta['year']}: imports of technology materials, "
@@ -95,6 +95,19 @@ def print_economy(console: Console, df: pd.DataFrame, meta: dict) -> None:
         )
     lines = [f"[{i}] {n}" for i, n in enumerate(numbered, 1)]
     lines += [f"All rows: {c}." for c in common]
+    no_data = df[df["stage"].notna() & df["hs6"].isna()]
+    if len(no_data):
+        lines.append(
+            "No trade data in the snapshot (codes outside the bundled BACI extraction; "
+            "'raw-scan refresh baci' adds them): "
+            + ", ".join(
+                f"{m} {st} ({c.replace('|', ', ')})"
+                for m, st, c in zip(
+                    no_data["material"], no_data["stage"], no_data["hs6_no_data"], strict=True
+                )
+            )
+            + "."
+        )
     unmapped = df.loc[df["stage"].isna(), "material"].tolist()
     if unmapped:
         lines.append("No HS6 code mapped (no trade figures): " + ", ".join(unmapped) + ".")

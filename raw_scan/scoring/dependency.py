@@ -26,8 +26,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from raw_scan.scoring.imports import hhi
-
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -36,14 +34,13 @@ class Thresholds:
     imports_to_exports: float = 1.0
 
 
-def screen(f: pd.DataFrame, ind: pd.DataFrame, keys: list[str], t: Thresholds) -> pd.DataFrame:
-    """The three criteria per key of ``ind`` (from ``imports.partner_indicators`` on the same
-    flow table ``f``): supplier_hhi, outside_share, imports_to_exports, c1..c3, criteria_met,
-    dependent. A product without exports meets criterion 3 when it has outside imports
+def screen(ind: pd.DataFrame, t: Thresholds) -> pd.DataFrame:
+    """The three criteria per row of ``ind`` (from ``imports.partner_indicators``):
+    supplier_hhi, outside_share, imports_to_exports, c1..c3, criteria_met, dependent. A
+    product without exports meets criterion 3 when it has outside imports
     (``imports_to_exports`` stays missing: the ratio has no finite value)."""
-    outside = f[(f["flow"] == "import") & f["outside"]]
     out = pd.DataFrame(index=ind.index)
-    out["supplier_hhi"] = hhi(outside, keys).reindex(ind.index)
+    out["supplier_hhi"] = ind["outside_hhi"]
     all_imp = ind["imports_value_all"]
     out["outside_share"] = (ind["outside_value"] / all_imp).where(all_imp > 0)
     exports = ind["exports_value_all"]

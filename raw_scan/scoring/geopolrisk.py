@@ -2,9 +2,9 @@
 
     GeoPolRisk_Ac = HHI_A * sum_i(g_i * f_Aic) / (p_Ac + F_Ac)
 
-(Gemechu et al. 2016, doi:10.1111/jiec.12279; Santillan-Saldivar et al. 2021,
-doi:10.1016/j.resconrec.2020.105108; Koyamparambath et al. 2024, geopolrisk-py,
-doi:10.21105/joss.09600), with
+(Gemechu et al. 2016, J. Ind. Ecol. 20(1):154-165; Santillan-Saldivar et al. 2021,
+doi:10.1016/j.resconrec.2020.105108, and 2022, doi:10.1007/s11367-022-02027-y; Koyamparambath et
+al. 2024, doi:10.1016/j.resconrec.2024.107801; geopolrisk-py, doi:10.21105/joss.09600), with
 
 * HHI_A: Herfindahl-Hirschman index on 0-1 of world production of A in the trade year, over
   the countries of the World Mining Data series (shares of their sum);
@@ -35,19 +35,28 @@ TO_TONNES = {"t": 1.0, "kg": 0.001}
 PRODUCTION_SOURCE = "wmd"  # World Mining Data (the method's production source)
 
 
-def instability(governance: pd.DataFrame, years) -> pd.DataFrame:
-    """g per (year, partner) for the given trade years, from the WGI PV estimates: the WGI year
-    used is the latest one of the table not after the trade year (``wgi_year``)."""
+def _pv(governance: pd.DataFrame) -> pd.DataFrame:
     pv = governance[governance["indicator"] == "PV"][["country", "year", "estimate"]]
-    pv = pv.dropna(subset=["estimate"])
-    available = np.sort(pv["year"].unique())
-    rows = []
-    for year in sorted(set(int(y) for y in years)):
+    return pv.dropna(subset=["estimate"])
+
+
+def wgi_years(governance: pd.DataFrame, years) -> pd.Series:
+    """The WGI year used for each trade year: the latest year of the PV estimates not after
+    it (trade years before the first WGI year are left out)."""
+    available = np.sort(_pv(governance)["year"].unique())
+    picked = {}
+    for year in sorted({int(y) for y in years}):  # a handful of years, not rows
         before = available[available <= year]
         if len(before):
-            rows.append((year, int(before[-1])))
-    pick = pd.DataFrame(rows, columns=["year", "wgi_year"])
-    g = pick.merge(pv, left_on="wgi_year", right_on="year", suffixes=("", "_pv"))
+            picked[year] = int(before[-1])
+    return pd.Series(picked, dtype="int64", name="wgi_year").rename_axis("year")
+
+
+def instability(governance: pd.DataFrame, years) -> pd.DataFrame:
+    """g per (year, partner) for the given trade years, from the WGI PV estimates of the WGI
+    year of :func:`wgi_years` (column ``wgi_year``)."""
+    pick = wgi_years(governance, years).reset_index()
+    g = pick.merge(_pv(governance), left_on="wgi_year", right_on="year", suffixes=("", "_pv"))
     g = g.drop_duplicates(["year", "country"])
     return pd.DataFrame(
         {
@@ -57,12 +66,6 @@ def instability(governance: pd.DataFrame, years) -> pd.DataFrame:
             "wgi_year": g["wgi_year"].to_numpy(),
         }
     )
-
-
-def wgi_years(governance: pd.DataFrame, years) -> pd.Series:
-    """The WGI year used for each trade year (missing when the table has no earlier year)."""
-    g = instability(governance, years)
-    return g.drop_duplicates("year").set_index("year")["wgi_year"]
 
 
 def production_series(

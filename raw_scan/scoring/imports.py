@@ -102,13 +102,6 @@ def to_materials(f: pd.DataFrame, hs_materials: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def hhi(rows: pd.DataFrame, keys: list[str], col: str = "value") -> pd.Series:
-    """HHI on 0-1 of the partner shares of ``col`` within each key (partner rows unique)."""
-    total = rows.groupby(keys, observed=True, sort=False)[col].transform("sum")
-    share = (rows[col] / total).where(total > 0)
-    return (share**2).groupby([rows[k] for k in keys], observed=True, sort=False).sum(min_count=1)
-
-
 def top_partners(
     rows: pd.DataFrame, keys: list[str], n: int = TOP_N, col: str = "value"
 ) -> pd.DataFrame:
@@ -145,8 +138,9 @@ def top_partners(
 def partner_indicators(f: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """One row per key (e.g. economy, year, material, stage) of a flow table: imports and
     exports (value, quantity, value with a known quantity; internal flows excluded), all
-    imports and exports with internal flows, import HHI and top partners, non-EU share, and
-    the largest outside ('third-country') partner with its share of the external imports."""
+    imports and exports with internal flows, import HHI and top partners, non-EU share, the
+    HHI of the outside partners (``outside_hhi``), and the largest outside ('third-country')
+    partner with its share of the external imports."""
     imp = (f["flow"] == "import").to_numpy()
     exp = ~imp
     ext = ~f["internal"].to_numpy()
@@ -163,6 +157,9 @@ def partner_indicators(f: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         "exports_value_all": (value, exp),
         "outside_value": (value, imp & outside),
         "_non_eu": (value, imp & non_eu),
+        # HHI = sum of squared partner values / squared total (one row per partner and key)
+        "_v2_ext": (value * value, imp & ext),
+        "_v2_outside": (value * value, imp & outside),
     }
     masked = pd.DataFrame({k: np.where(m, col, 0.0) for k, (col, m) in parts.items()})
     for k in keys:
@@ -171,9 +168,13 @@ def partner_indicators(f: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out["non_eu_share"] = (out.pop("_non_eu") / out["imports_value_all"]).where(
         out["imports_value_all"] > 0
     )
+    for col, v2, total in (
+        ("import_hhi", "_v2_ext", "imports_value"),
+        ("outside_hhi", "_v2_outside", "outside_value"),
+    ):
+        out[col] = (out.pop(v2) / out[total] ** 2).where(out[total] > 0)
     ext = f[imp & ext]
     outside = f[imp & outside]
-    out["import_hhi"] = hhi(ext, keys)
     out = out.join(top_partners(ext, keys))
     third = top_partners(outside, keys, n=1)
     out["third_country"] = third["top_partner"]
