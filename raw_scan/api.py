@@ -16,10 +16,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from raw_scan import catalogue, exposure, methods, store
+from raw_scan import scenario as scenario_mod
 from raw_scan.assess import STAGES, StageResult, assess
 from raw_scan.economies import Economy
 from raw_scan.exposure import ECONOMY_COLUMNS, SCREEN_COLUMNS
 from raw_scan.names import resolve_material, resolve_technology, split
+from raw_scan.scenario import Scenario
+from raw_scan.scoring import composite
 from raw_scan.scoring.dependency import Thresholds
 from raw_scan.store import Snapshot
 
@@ -47,6 +50,14 @@ __all__ = [
     "material_card",
     "sources_used",
     "datasets_table",
+    "Scenario",
+    "ScenarioResult",
+    "SCENARIO_COLUMNS",
+    "scenario",
+    "scenario_sources",
+    "trade_sources",
+    "grid",
+    "trend",
     "ECONOMY_COLUMNS",
     "ECONOMY_REPORT_COLUMNS",
     "SCREEN_COLUMNS",
@@ -539,3 +550,137 @@ def datasets_table(snap: Snapshot | None = None) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- scenarios, grid, trend
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    technologies: pd.DataFrame  # one row per technology, ranked (scenario.TECHNOLOGY_COLUMNS)
+    materials: pd.DataFrame  # one row per material x stage (SCENARIO_COLUMNS), worst loss first
+    economy: dict | None = None  # with --economy: economy, kind, members, trade_year, caveats
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns of ``materials`` for CSV and JSON (the import ones with an economy)."""
+        return SCENARIO_COLUMNS + (scenario_mod.IMPORT_COLUMNS if self.economy else [])
+
+
+SCENARIO_COLUMNS = [*scenario_mod.IMPACT_COLUMNS, "technologies"]
+
+
+def scenario(
+    without: list[str],
+    stage: str = "both",
+    fraction: float = 1.0,
+    technologies: list[str] | None = None,
+    snap: Snapshot | None = None,
+    economy: str | None = None,
+    year: int | None = None,
+) -> ScenarioResult:
+    """Remove the output of the countries ``without`` (ISO3 codes or names), or a fraction of
+    it, at one stage or both; the losses per material x stage and per technology (every
+    technology when ``technologies`` is None). With ``economy`` (and the trade ``year``,
+    latest by default), also the share of that economy's imports lost and the partners that
+    remain (``scenario.IMPORT_COLUMNS``)."""
+    snap = _snap(snap)
+    if year is not None and economy is None:
+        from raw_scan.errors import UsageError
+
+        raise UsageError("--year needs --economy (the year of the trade data)")
+    sc = Scenario(scenario_mod.resolve_countries(without, snap), stage, fraction)
+    ids = _technology_ids(technologies, snap)
+    links = catalogue.links(snap)  # built-in and user-defined technologies
+    links = links[links["technology"].isin(ids)]
+    used = links.groupby("material", sort=False)["technology"].agg(
+        lambda t: "|".join(sorted(set(t), key=ids.index))
+    )
+    impact = scenario_mod.impacts(sc, list(used.index), snap)
+    impact["technologies"] = impact["material"].map(used)
+    meta = None
+    if economy is not None:
+        meta, imp = scenario_mod.import_impacts(sc, economy, year, list(used.index), snap)
+        impact = impact.merge(imp, on=["material", "stage"], how="left")
+        impact["economy"] = meta["economy"]
+        impact["trade_year"] = meta["trade_year"]
+    techs = scenario_mod.by_technology(impact, ids, snap)
+    return ScenarioResult(sc, techs, impact, meta)
+
+
+def scenario_sources(result: ScenarioResult, snap: Snapshot | None = None) -> list[dict]:
+    """The sources of a scenario: the report's, plus the trade data with an economy."""
+    from raw_scan.manifest import source_record
+
+    snap = _snap(snap)
+    sources = sources_used(result.materials, snap)
+    if result.economy:
+        sources += [source_record(i) for i in trade_sources(snap)]
+    return sources
+
+
+def trade_sources(snap: Snapshot | None = None) -> list[str]:
+    """Source ids of the trade data and the HS6 -> material map."""
+    trade = exposure.trade_data(_snap(snap)).trade["source"].dropna().unique()
+    return [*trade, "hs-materials-compiled"]
+
+
+def _technology_ids(names: list[str] | None, snap: Snapshot) -> list[str]:
+    if not names:
+        return technology_ids(snap)
+    return list(dict.fromkeys(resolve_technology(n, snap) for n in names))
+
+
+GRID_FIXED = [
+    "material",
+    "name",
+    "stage",
+    "year",
+    "risk_band",
+    "risk_score",
+    "top_country",
+    "top_share",
+]
+
+
+def grid(technologies: list[str] | None = None, snap: Snapshot | None = None) -> pd.DataFrame:
+    """Technology x material matrix: one row per material used by any of the technologies
+    (every technology when None), its band at its bottleneck stage, and one column per
+    technology id holding that band where the technology uses the material (else missing).
+    Worst materials first."""
+    snap = _snap(snap)
+    ids = _technology_ids(technologies, snap)
+    links = catalogue.links(snap)  # built-in and user-defined technologies
+    links = links[links["technology"].isin(ids)]
+    mats = materials_table(snap)
+    mats = mats[mats["material"].isin(set(links["material"]))].copy()
+    mats["_o"] = mats["risk_band"].map(composite.BAND_ORDER)
+    mats = mats.sort_values(
+        ["_o", "risk_score", "material"], ascending=[False, False, True], na_position="last"
+    )
+    out = mats[GRID_FIXED].reset_index(drop=True)
+    out.loc[out["risk_score"].isna(), "stage"] = None
+    pairs = set(zip(links["technology"], links["material"], strict=True))
+    cells = list(zip(out["material"], out["risk_band"], strict=True))
+    for t in ids:
+        out[t] = [band if (t, m) in pairs else None for m, band in cells]
+    return out
+
+
+def trend(material: str, stage: str = "both", snap: Snapshot | None = None) -> pd.DataFrame:
+    """Concentration per year, stage and source family for one material (``trend.COLUMNS``)."""
+    from raw_scan import trend as trend_mod
+
+    stages = STAGES if stage == "both" else (stage,)
+    return trend_mod.trend(material, stages, _snap(snap))
+
+
+def import_trend(
+    material: str, economy: str, stage: str = "both", snap: Snapshot | None = None
+) -> tuple[dict, pd.DataFrame]:
+    """An economy's imports of one material per stage and year of the trade data: partners'
+    shares, import HHI, non-EU share, GeoPolRisk (``trend.IMPORT_COLUMNS``), with the
+    economy's description."""
+    from raw_scan import trend as trend_mod
+
+    stages = STAGES if stage == "both" else (stage,)
+    return trend_mod.import_trend(material, economy, stages, _snap(snap))

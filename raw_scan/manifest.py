@@ -22,6 +22,16 @@ SOURCES: dict[str, dict[str, str]] = {
         "citation": "U.S. Geological Survey (2024) Mineral Commodity Summaries 2024 data release, "
         "doi:10.5066/P144BA54",
     },
+    "usgs-mcs-2023": {
+        "name": "USGS Mineral Commodity Summaries 2023",
+        "publisher": "U.S. Geological Survey",
+        "edition": "MCS 2023 data release; production 2021 and 2022 (2022 superseded by MCS "
+        "2024, used for trends only)",
+        "url": "https://doi.org/10.5066/P9WCYUI6",
+        "licence": "Public domain (U.S. Government work)",
+        "citation": "U.S. Geological Survey (2023) Mineral Commodity Summaries 2023 data release, "
+        "doi:10.5066/P9WCYUI6",
+    },
     "iea-cmde-2024": {
         "name": "IEA Critical Minerals Data Explorer 2024",
         "publisher": "International Energy Agency",

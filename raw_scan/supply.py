@@ -4,7 +4,7 @@ For a material and a stage, raw-scan looks at the material's own data first, the
 materials named in its ``data_from`` column (group data such as the IEA magnet rare earths or
 the USGS rare-earth total for Nd, Pr, Dy, Tb), in that order. For each, sources are tried in a
 fixed order of preference, and the first one with a positive quantity for at least one country
-wins; its latest such year is used:
+wins; its latest such year is used, from the newest edition of the source that has it:
 
 * mining:   USGS MCS -> IEA -> World Mining Data -> BGS -> EU CRM 2023 Table A
 * refining: IEA -> USGS MCS -> World Mining Data -> BGS -> EU CRM 2023 Table A
@@ -60,7 +60,10 @@ class Series:
 def index_production(
     production: pd.DataFrame,
 ) -> dict[tuple[str, str], dict[str, tuple[int, pd.DataFrame]]]:
-    """(material, stage) -> {source family: (latest usable year, rows of that year and source)}."""
+    """(material, stage) -> {source family: (latest usable year, rows of that year and source)}.
+
+    Several editions of one family (USGS MCS 2023 and 2024) may hold the same year: the newest
+    edition (the greatest source id, e.g. ``usgs-mcs-2024``) wins it."""
     usable = production[(production["row_kind"] == "country") & (production["quantity"] > 0)]
     latest = usable.groupby(["material", "stage", "source"])["year"].max()
     out: dict[tuple[str, str], dict[str, tuple[int, pd.DataFrame]]] = {}
@@ -69,7 +72,7 @@ def index_production(
         rows = groups.get_group((material, stage, source, year))
         fam = family(source)
         current = out.setdefault((material, stage), {}).get(fam)
-        if current is None or year > current[0]:
+        if current is None or (year, source) > (current[0], current[1]["source"].iloc[0]):
             out[(material, stage)][fam] = (int(year), rows)
     return out
 

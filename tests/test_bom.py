@@ -315,3 +315,22 @@ def test_a_saved_material_the_snapshot_does_not_know_is_one_clear_line(capsys):
     assert code == 1 and out == ""
     assert_one_error_line(err)
     assert "'unobtainium'" in err and "--save turbine --replace" in err
+
+
+def test_saved_bom_appears_in_scenario_and_grid(capsys):
+    assert call(["bom", str(TURBINE), "--save", "pmsg-3mw", "-f", "csv"], capsys)[0] == 0
+    result = api.scenario(["CHN"], "refining", 1.0, ["pmsg-3mw"])
+    tech = result.technologies.set_index("technology").loc["pmsg-3mw"]
+    # China refines 92 % of the magnet rare earths that stand in for Nd and Dy (IEA 2023)
+    assert tech["worst_loss"] == pytest.approx(
+        api.stage_detail("neodymium", "refining").shares["CHN"]
+    )
+    code, out, _ = call(["scenario", "--without", "CHN", "--all", "-f", "csv"], capsys)
+    assert code == 0 and {"neodymium", "dysprosium"} <= set(
+        pd.read_csv(io.StringIO(out))["material"]
+    )
+    code, out, _ = call(["grid", "pmsg-3mw", "wind-turbines", "-f", "csv"], capsys)
+    assert code == 0
+    grid = pd.read_csv(io.StringIO(out)).set_index("material")
+    assert grid.loc["neodymium", "pmsg-3mw"] == grid.loc["neodymium", "risk_band"]
+    assert grid["pmsg-3mw"].notna().sum() == 2

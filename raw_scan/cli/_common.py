@@ -75,6 +75,14 @@ def pick_format(format: Format | None, output: Path | None) -> Format:
     return format
 
 
+PlotOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--plot", help="Also draw a chart into this .png or .svg file (needs raw-scan[plot])."
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"raw-scan {__version__}")
@@ -235,3 +243,12 @@ def console(output: Path | None = None):
     )
     calls.replay(con)
     write("\n".join(line.rstrip() for line in buf.getvalue().split("\n")), output)
+
+
+def names_of(table: str) -> dict[str, str]:
+    """id -> name of the technologies (built-in and user-defined) or materials of the
+    command's snapshot."""
+    from raw_scan import catalogue, store
+
+    df = catalogue.technologies(store.current()) if table == "technologies" else store.load(table)
+    return df.set_index("id")["name"].to_dict()

@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, pick_format, write
+from raw_scan.cli._common import (
+    Format,
+    FormatOpt,
+    OutputOpt,
+    PlotOpt,
+    app,
+    console,
+    names_of,
+    pick_format,
+    write,
+)
 from raw_scan.cli._options import EconomyOpt, Method, MethodOpt, TradeYearOpt
 from raw_scan.errors import UsageError
 
@@ -71,6 +81,7 @@ def report(
     year: TradeYearOpt = None,
     format: FormatOpt = None,
     output: OutputOpt = None,
+    plot: PlotOpt = None,
     method: MethodOpt = Method.composite,
 ) -> None:
     """Risk report per technology: every material and stage, its band and its drivers.
@@ -79,16 +90,22 @@ def report(
     """
     format = pick_format(format, output)
     from raw_scan import api, store
-    from raw_scan.report import export, terminal
+    from raw_scan.report import export, plots, terminal
     from raw_scan.report.methods import band_note, method_view
 
     if all_ and technology:
         raise UsageError("give technology names or --all, not both")
     if not all_ and not technology:
         raise UsageError("name at least one technology (see 'raw-scan technologies') or use --all")
+    if plot:
+        plots.check(plot)
     names = api.technology_ids() if all_ else list(technology)
     df = api.technology_report(names, method=method.value, economy=economy, year=year)
     columns = api.REPORT_COLUMNS + (api.ECONOMY_REPORT_COLUMNS if economy else [])
+    if plot:
+        plots.technology_chart(
+            df, names_of("technologies"), names_of("materials"), api.sources_used(df), plot
+        )
     if format is Format.csv:
         return write(export.to_csv(df, columns), output)
     summaries = api.summarise(df)
@@ -118,6 +135,7 @@ def material(
     year: TradeYearOpt = None,
     format: FormatOpt = None,
     output: OutputOpt = None,
+    plot: PlotOpt = None,
     method: MethodOpt = Method.composite,
 ) -> None:
     """Risk card of one material: producers by country and stage, indicators, EU status.
@@ -127,12 +145,16 @@ def material(
     format = pick_format(format, output)
     from raw_scan import api
     from raw_scan.report import card as card_render
-    from raw_scan.report import export
+    from raw_scan.report import export, plots
     from raw_scan.report.methods import band_note, card_view
 
+    if plot:
+        plots.check(plot)
     card = api.material_card(name, method=method.value, economy=economy, year=year)
     sources = api.sources_used(card.stages)
     columns = api.MATERIAL_COLUMNS + (api.ECONOMY_REPORT_COLUMNS if economy else [])
+    if plot:
+        plots.material_chart(card, sources, plot)
     if format is Format.csv:
         return write(export.to_csv(card.stages, columns), output)
     if format is Format.json:

@@ -12,7 +12,12 @@ Three layouts are read; :func:`parse` tells them apart by the file's header, not
   ``usgs_series.csv`` beside this module; its ``not_production`` column names country rows that
   are not production of the series (USGS helium lists sales from the Federal Helium Reserve's
   stored stock, "United States (from Cliffside Field)", beside extraction) -- they are kept with
-  ``row_kind`` "excluded" and left out of the shares.
+  ``row_kind`` "excluded" and left out of the shares. A rule may hold for a range of editions
+  only (``from_edition``, ``to_edition``) and may set the ``unit`` where a field name is wrong. The
+  2023 release measures magnesite, silicon and ilmenite on other bases than the 2024 one (gross
+  magnesite, not MgO; ferrosilicon and silicon metal combined; ilmenite gross weight) and heads
+  its chromite columns ``Prod_t`` although its notes say thousand metric tons (USGS corrected the
+  field names in the 2024 release's revision of 2024-03-05).
 * 2025 release: one wide CSV ``MCS2025_World_Data.csv`` (alone or in a zip), columns ``SOURCE,
   COMMODITY, COUNTRY, TYPE, UNIT_MEAS, PROD_2023, PROD_EST_ 2024, PROD_NOTES, CAP_..,
   RESERVES_2024, ...``: note the space in ``PROD_EST_ 2024`` and the trailing spaces in
@@ -150,7 +155,11 @@ def parse_world_csv(text: str, filename: str) -> pd.DataFrame:
         raise DataValidationError(f"usgs: {filename}: not a MCS '<abbr>_world.csv' file name")
     edition, abbr = int(match["edition"]), match["abbr"].lower()
     rules = series_table()
-    rules = rules[rules["file"] == abbr]
+    rules = rules[
+        (rules["file"] == abbr)
+        & (rules["from_edition"].fillna("0").astype(int) <= edition)
+        & (rules["to_edition"].fillna("9999").astype(int) >= edition)
+    ]
     if rules.empty:
         return empty_production()
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
@@ -198,7 +207,7 @@ def parse_world_csv(text: str, filename: str) -> pd.DataFrame:
                     code or "",
                     int(m["year"]),
                     quantity,
-                    m["unit"].lower(),
+                    rule.unit if isinstance(rule.unit, str) else m["unit"].lower(),
                     status,
                     f"usgs-mcs-{edition}",
                 )
