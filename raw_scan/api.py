@@ -525,31 +525,83 @@ def sources_used(df: pd.DataFrame, snap: Snapshot | None = None) -> list[dict]:
     return [source_record(s) for s in dict.fromkeys(ids)]
 
 
-def datasets_table(snap: Snapshot | None = None) -> pd.DataFrame:
-    """One row per dataset of the snapshot, from its manifest."""
-    from raw_scan.manifest import age_days
+DATASET_COLUMNS = [
+    "dataset",
+    "name",
+    "edition",
+    "source_id",
+    "data_years",
+    "origin",
+    "retrieved_at",
+    "bundled_at",
+    "age_days",
+    "rows",
+    "file",
+    "url",
+    "sha256",
+    "licence",
+]
+# where a dataset's rows are in the snapshot: (table, source family), for its data years
+DATASET_ROWS = {
+    "usgs": ("production", "usgs"),
+    "iea": ("production", "iea"),
+    "wmd": ("production", "wmd"),
+    "wgi": ("governance", None),
+    "bgs": ("production", "bgs"),
+    "baci": ("trade", None),
+}
 
-    man = _snap(snap).manifest
+
+def _data_years(snap: Snapshot, dataset: str) -> str | None:
+    where = DATASET_ROWS.get(dataset)
+    if where is None:
+        return None
+    table, fam = where
+    df = snap.load(table)
+    if fam is not None:
+        df = df[df["source"].str.split("-", n=1).str[0] == fam]
+    years = pd.to_numeric(df["year"], errors="coerce").dropna()
+    if years.empty:
+        return None
+    lo, hi = int(years.min()), int(years.max())
+    return str(lo) if lo == hi else f"{lo}-{hi}"
+
+
+def datasets_table(snap: Snapshot | None = None) -> pd.DataFrame:
+    """One row per dataset of the snapshot: its edition and data years (what the data are),
+    its origin and retrieval or bundling time (when raw-scan got them), file, hash, licence."""
+    from raw_scan.manifest import DATASETS, SOURCES, age_days
+
+    snap = _snap(snap)
+    man = snap.manifest
     rows = []
     for dataset, d in man.get("datasets", {}).items():
-        stamp = d.get("retrieved_at") or man.get("built_at")
+        bundled_at = d.get("bundled_at") or (
+            man.get("built_at") if man.get("kind") == "bundled" else None
+        )
+        stamp = d.get("retrieved_at") or bundled_at
         age = age_days(stamp)
+        edition = str(d.get("edition") or "")
+        known = SOURCES.get(edition)
         rows.append(
             {
                 "dataset": dataset,
                 "name": d.get("name"),
-                "edition": d.get("edition"),
+                "edition": known["edition"] if known else edition,
+                "source_id": DATASETS.get(dataset) if d.get("origin") == "bundled" else edition,
+                "data_years": _data_years(snap, dataset) or d.get("data_years"),
                 "origin": d.get("origin"),
                 "retrieved_at": d.get("retrieved_at"),
-                "built_at": man.get("built_at"),
+                "bundled_at": None if d.get("retrieved_at") else bundled_at,
                 "age_days": None if age is None else round(age, 1),
                 "rows": d.get("rows"),
+                "file": d.get("file"),
+                "url": d.get("url"),
                 "sha256": d.get("sha256"),
                 "licence": d.get("licence"),
-                "url": d.get("url"),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=DATASET_COLUMNS)
 
 
 # ---------------------------------------------------------------- scenarios, grid, trend

@@ -209,7 +209,9 @@ DATASET_NAMES = {
     "iea": "IEA Critical Minerals Data Explorer (supply)",
     "wmd": "World Mining Data (production by country)",
     "wgi": "Worldwide Governance Indicators",
-    "eu": "EU critical raw materials assessment and CRMA lists",
+    "eu": "EU critical raw materials assessment (2023)",
+    "crma": "CRMA lists of strategic and critical raw materials",
+    "technologies": "Technology -> raw material links",
     "baci": "CEPII BACI bilateral trade flows (raw-material HS6 codes)",
     "bgs": "BGS World Mineral Statistics (production by country)",
 }
@@ -219,6 +221,8 @@ DATASETS = {
     "wmd": "wmd-gpr-2.0.1",
     "wgi": "wgi-2023",
     "eu": "eu-crm-2023",
+    "crma": "eu-crma-2024",
+    "technologies": "technologies-compiled",
     "baci": "baci-hs92-v202401b",
     "bgs": "bgs-wms",  # optional: only after `raw-scan refresh bgs`; nothing bundled
 }
@@ -241,6 +245,8 @@ def source_record(source_id: str) -> dict:
     if source_id in SOURCES:
         return {"id": source_id, **SOURCES[source_id]}
     fam = source_id.split("-", 1)[0]
+    if source_id.startswith("eu-crma-"):
+        fam = "crma"
     if fam in DATASETS:
         return {
             "id": source_id,

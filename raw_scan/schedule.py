@@ -16,10 +16,17 @@ Backend ``"auto"`` picks, in this order:
 1. ``systemd`` if ``$RAW_SCAN_SYSTEMD_DIR`` is set, or if ``systemctl`` is on PATH and
    ``systemctl --user is-system-running`` reports a live user manager (running, degraded, ...);
 2. ``crontab`` if ``crontab`` is on PATH or ``$RAW_SCAN_CRONTAB_CMD`` is set;
-3. otherwise none: ``install`` raises a UsageError that prints the command to schedule by hand,
-   ``show`` returns None and ``remove`` returns False.
+3. otherwise none: ``install`` fails (exit 1) with the command to schedule by hand, ``show``
+   returns None and ``remove`` returns False.
 
 The same machine always resolves "auto" the same way, so show/remove find what install wrote.
+
+The job runs with the settings of the user who installed it, not with the scheduler's bare
+environment: ``env RAW_SCAN_DATA_DIR=<data directory> RAW_SCAN_...=...`` is written in front of
+the command, with every non-empty ``RAW_SCAN_*`` variable set at install time (mirror URLs,
+timeouts, limits; not the ones that only say how to install, :data:`INSTALL_ONLY`), so
+``show`` prints them. Its stderr (errors, what was refreshed or skipped) is appended to the log;
+the change summary is written to the same log by the refresh itself, so stdout is discarded.
 """
 
 from __future__ import annotations
@@ -40,6 +47,20 @@ BEGIN = "# BEGIN raw-scan refresh (managed by raw-scan; do not edit)"
 END = "# END raw-scan refresh"
 UNIT = "raw-scan-refresh"
 LIVE_STATES = {"running", "degraded", "starting", "initializing", "maintenance"}
+INSTALL_ONLY = frozenset({"RAW_SCAN_CRONTAB_CMD", "RAW_SCAN_SYSTEMCTL_CMD", "RAW_SCAN_SYSTEMD_DIR"})
+
+
+def job_settings(data_dir: Path | None = None) -> dict[str, str]:
+    """The environment the job needs: the data directory and the ``RAW_SCAN_*`` settings now in
+    effect (sorted by name)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.startswith("RAW_SCAN_") and k not in INSTALL_ONLY and v.strip()
+    }
+    if data_dir is not None:
+        env["RAW_SCAN_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
+    return dict(sorted(env.items()))
 
 
 def install(
@@ -49,8 +70,12 @@ def install(
     backend: str = "auto",
     log_path: Path,
     command: list[str] | None = None,
+    settings: dict[str, str] | None = None,
 ) -> str:
-    """Schedule ``raw-scan refresh`` (replacing an earlier schedule); return what was installed."""
+    """Schedule ``raw-scan refresh`` (replacing an earlier schedule); return what was installed.
+
+    ``settings`` (default: :func:`job_settings` with the log's folder as data directory) are
+    set for the job with ``env``."""
     if every not in EVERY:
         raise UsageError(f"unknown schedule {every!r}; choose one of: {', '.join(EVERY)}")
     max_age = EVERY[every] if max_age_days is None else max_age_days
@@ -58,15 +83,22 @@ def install(
         raise UsageError(f"--max-age must be 0 or more days, not {max_age}")
     log_path = Path(log_path).expanduser().resolve()
     if command is None:
-        command = [sys.executable, "-m", "raw_scan", "refresh", "--max-age", str(max_age)]
-    line = f"{shlex.join(command)} >> {shlex.quote(str(log_path))} 2>&1"
+        command = [sys.executable, "-m", "raw_scan", "refresh", "--max-age", str(max_age), "-q"]
+    if settings is None:
+        settings = job_settings(log_path.parent)
+    prefix = ["env", *(f"{k}={v}" for k, v in settings.items())] if settings else []
+    line = f"{shlex.join(prefix + command)} > /dev/null 2>> {shlex.quote(str(log_path))}"
     if "\n" in line or "\r" in line:
-        raise UsageError("the scheduled command and log path must not contain line breaks")
+        raise UsageError(
+            "the scheduled command, its RAW_SCAN_* settings and the log path must not contain "
+            "line breaks"
+        )
     chosen = _backend(backend)
     if chosen is None:
-        raise UsageError(
-            "neither crontab nor systemd user timers are available here; schedule this "
-            f"command by hand with your system's scheduler: {line}"
+        raise RawScanError(
+            "neither crontab nor systemd user timers are available here: install cron (for "
+            "example the 'cron' or 'cronie' package) or schedule this command by hand with "
+            f"your system's scheduler: {line}"
         )
     try:
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -153,7 +185,10 @@ def _run(cmd: list[str], stdin: str | None = None, *, check: bool = True):
     try:
         done = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60)
     except FileNotFoundError:
-        raise RawScanError(f"cannot run `{shown}`: {cmd[0]} is not installed") from None
+        raise RawScanError(
+            f"cannot run `{shown}`: {cmd[0]} is not installed; install it (for crontab, the "
+            "'cron' or 'cronie' package) or schedule 'raw-scan refresh' by hand"
+        ) from None
     except (OSError, subprocess.SubprocessError) as exc:
         raise RawScanError(f"cannot run `{shown}`: {exc}") from None
     if check and done.returncode != 0:

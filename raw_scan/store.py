@@ -2,13 +2,18 @@
 
 Layout of the data directory (``RAW_SCAN_DATA_DIR``, default from platformdirs)::
 
-    snapshots/<stamp>/          one complete snapshot: the tables + manifest.json
+    snapshots/<stamp>/          one complete snapshot: the tables, manifest.json and
+                                refresh-summary.txt (what the refresh changed)
     active.json                 {"snapshot": "snapshots/<stamp>"}; replaced atomically
-    refresh.lock                held while a refresh runs
+    refresh.lock                held while a refresh or a reset runs
+    refresh.log                 the change summary of every refresh, appended
+    .staging-*/                 a refresh in progress (removed by the next one if it was killed)
 
 The active snapshot is the one ``active.json`` names, or the bundled one when there is none.
-A refresh writes a whole new snapshot folder, then switches ``active.json`` with ``os.replace``;
-the previous snapshot is kept, so a failure never leaves a half-written table in use.
+A refresh writes a whole new snapshot folder (every file fsynced), then switches ``active.json``
+with ``os.replace``; the previous snapshots are kept (the newest three), so a failure never
+leaves a half-written table in use. Files get the user's umask, so a data directory shared by a
+team stays readable by the team.
 
 One snapshot per command: :func:`current` returns a :class:`Snapshot` that every table of a
 command is read from. Inside :func:`pinned` (the command line wraps every command in it) the
@@ -20,14 +25,17 @@ from __future__ import annotations
 
 import contextvars
 import json
+import math
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from raw_scan.errors import RawScanError
+from raw_scan import atomic
+from raw_scan.errors import LockedError, RawScanError, UsageError
 
 TABLES = (
     "production",
@@ -206,3 +214,122 @@ def load(name: str, folder: Path | None = None):
 
 def clear_cache() -> None:
     _load.cache_clear()
+
+
+# ------------------------------------------------------------------ writing (refresh, reset)
+DEFAULT_LOCK_TIMEOUT = 120.0
+MAX_LOCK_TIMEOUT = 86400.0
+KEEP_SNAPSHOTS = 3
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for another refresh: ``$RAW_SCAN_LOCK_TIMEOUT``, 0 to 86400, default 120."""
+    raw = os.environ.get("RAW_SCAN_LOCK_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= MAX_LOCK_TIMEOUT:  # also rejects nan and inf
+        raise UsageError(
+            f"RAW_SCAN_LOCK_TIMEOUT must be a number of seconds from 0 to {MAX_LOCK_TIMEOUT:g}, "
+            f"not {raw!r}"
+        )
+    return value
+
+
+def unwritable(root: Path, exc: OSError) -> RawScanError:
+    return RawScanError(
+        f"cannot write to the data directory {root}: {exc.strerror or exc}; make it writable or "
+        "set RAW_SCAN_DATA_DIR to a writable folder; nothing was changed"
+    )
+
+
+@contextmanager
+def locked() -> Iterator[Path]:
+    """Hold the data directory's lock (the one every refresh and reset takes); yields the data
+    directory. Waits ``lock_timeout()`` seconds for another holder, then gives up."""
+    from filelock import FileLock, Timeout
+
+    timeout = lock_timeout()
+    root = data_dir()
+    path = root / "refresh.lock"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        # create the lock file first: FileLock would take a folder it cannot write to for a
+        # lock held by someone else, and wait the whole timeout
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, atomic.new_file_mode()))
+        lock = FileLock(str(path), mode=atomic.new_file_mode())
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise LockedError(
+            f"another raw-scan refresh is running (lock {root / 'refresh.lock'}); waited "
+            f"{timeout:g} s; try again later"
+        ) from None
+    except OSError as exc:
+        raise unwritable(root, exc) from None
+    try:
+        yield root
+    finally:
+        lock.release()
+
+
+def clean_staging(root: Path) -> list[str]:
+    """Remove what a killed refresh left (staging folders, temporary pointer files); call it
+    only while holding the lock. Returns the names removed."""
+    gone = []
+    for p in sorted(root.glob(".staging-*")) + sorted(root.glob(".active.json.*.tmp")):
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        gone.append(p.name)
+    return gone
+
+
+def publish(root: Path, work: Path, stamp: str) -> Path:
+    """Move a complete, fsynced snapshot folder ``work`` into ``snapshots/`` under a fresh name;
+    returns its final path."""
+    snapshots = root / "snapshots"
+    snapshots.mkdir(exist_ok=True)
+    final, n = snapshots / stamp, 1
+    while final.exists():
+        final, n = snapshots / f"{stamp}-{n}", n + 1
+    os.replace(work, final)
+    atomic.fsync_dir(snapshots)
+    return final
+
+
+def switch(root: Path, folder: Path) -> None:
+    """Point ``active.json`` at ``folder`` (atomically), then prune old snapshots."""
+    pointer = json.dumps({"snapshot": folder.relative_to(root).as_posix()})
+    atomic.write_text(root / "active.json", pointer, mode=atomic.new_file_mode())
+    prune(root, keep=KEEP_SNAPSHOTS)
+
+
+def prune(root: Path, keep: int) -> None:
+    """Keep the active snapshot and the ``keep`` newest others; delete older ones."""
+    active = active_dir().resolve()
+    snaps = sorted((p for p in (root / "snapshots").iterdir() if p.is_dir()), reverse=True)
+    for old in [p for p in snaps if p.resolve() != active][keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def reset() -> bool:
+    """Go back to the bundled snapshot (under the lock); refreshed snapshots stay on disk until
+    pruned. False if the bundled snapshot was already in use."""
+    lock_timeout()  # a bad RAW_SCAN_LOCK_TIMEOUT is reported even when there is nothing to do
+    if not (data_dir() / "active.json").exists() and not data_dir().exists():
+        return False
+    with locked() as root:
+        pointer = root / "active.json"
+        if not pointer.exists():
+            return False
+        try:
+            pointer.unlink()
+            atomic.fsync_dir(root)
+        except OSError as exc:
+            raise unwritable(root, exc) from None
+    clear_cache()
+    return True

@@ -191,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
         "iea": counts.get("iea", 0),
         "wmd": counts.get("wmd", 0),
         "wgi": len(governance),
-        "eu": len(results) + len(crma),
+        "eu": len(results),
+        "crma": len(crma),
+        "technologies": len(links),
         "baci": len(trade),
     }
     input_of = {
@@ -200,14 +202,18 @@ def main(argv: list[str] | None = None) -> int:
         "wmd": "wmd",
         "wgi": "wgi",
         "eu": "eu_results",
+        "crma": "crma",
+        "technologies": "technologies",
         "baci": "baci_trade",
     }
+    built_at = mf.now_utc()
     datasets = {
         d: {
             **mf.dataset_meta(d),
             "edition": mf.SOURCES[rec]["edition"],
             "origin": "bundled",
             "retrieved_at": None,
+            "bundled_at": built_at,
             "url": mf.SOURCES[rec]["url"],
             "file": Path(INPUTS[input_of[d]]).name,
             "sha256": inputs[input_of[d]]["sha256"],

@@ -7,6 +7,7 @@ temporary folders, so the library and the command line use the bundled snapshot 
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 
@@ -44,6 +45,54 @@ def make_httpserver():
     yield server
     server.clear()
     server.stop()
+
+
+REFRESH_SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu", "baci", "bgs")
+
+
+@pytest.fixture
+def refresh_env(tmp_path, monkeypatch):
+    """For refresh tests: a private data directory (returned, not yet created), no retry
+    back-off, short timeouts, no source URL or discovery address from outside (the discovery
+    defaults point at a closed local port unless a test points them at its server)."""
+    from raw_scan import store
+    from raw_scan.sources import bgs, usgs, wgi, wmd
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("RAW_SCAN_DATA_DIR", str(data))
+    monkeypatch.setenv("RAW_SCAN_RETRY_BACKOFF", "0")
+    monkeypatch.setenv("RAW_SCAN_HTTP_TIMEOUT", "5")
+    monkeypatch.setenv("RAW_SCAN_LOCK_TIMEOUT", "60")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    )
+    for sid in REFRESH_SOURCE_IDS:
+        monkeypatch.delenv(f"RAW_SCAN_{sid.upper()}_URL", raising=False)
+    blocked = "http://127.0.0.1:9/not-the-internet"
+    monkeypatch.setattr(usgs, "RELEASES_URL", blocked)
+    monkeypatch.setattr(usgs, "ITEM_URL", blocked + "/{id}")
+    monkeypatch.setattr(wmd, "LANDING_URL", blocked)
+    monkeypatch.setattr(wgi, "API_URL", blocked + "/{dim}/{start}/{end}")
+    monkeypatch.setattr(bgs, "ITEMS_URL", blocked)
+    store.clear_cache()
+    yield data
+    store.clear_cache()
+
+
+@pytest.fixture(scope="module")
+def seeded_usgs(tmp_path_factory):
+    """A data directory (made once per module; copy it into a test's own) whose active
+    snapshot was refreshed from the 5-file USGS MCS 2024 zip of tests/fixtures/refresh."""
+    from raw_scan import refresh, store
+
+    root = tmp_path_factory.mktemp("seeded-usgs")
+    zipped = FIXTURES / "refresh" / "mcs2024_world_5.zip"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RAW_SCAN_DATA_DIR", str(root))
+        refresh.refresh(["usgs"], file=zipped, allow_loss=True, progress=False)
+    store.clear_cache()
+    return root
 
 
 @pytest.fixture(autouse=True)

@@ -375,7 +375,14 @@ def test_refresh_baci_over_http_replaces_only_the_trade_table(env, httpserver, m
     url = httpserver.url_for("/baci/BACI_HS92_V202401b.zip")
     monkeypatch.setenv("RAW_SCAN_BACI_URL", url)
     before = {t: store.load(t) for t in ("production", "hs_materials")}
-    result = refresh.refresh(["baci"], progress=False)
+    # three years of Belgium's flows in place of the bundled world's: a loss, refused unless
+    # accepted (raw_scan.refresh.validate: the trade table gets the generic checks)
+    with pytest.raises(refresh.LossRefused) as refused:
+        refresh.refresh(["baci"], progress=False)
+    assert refused.value.lines[0].startswith("baci: trade: rows would drop from ")
+    assert "baci: trade: 4 year values would be lost: 2018, 2019, 2020, 2021" in refused.value.lines
+    assert store.active_dir() == store.bundled_dir()
+    result = refresh.refresh(["baci"], allow_loss=True, progress=False)
     assert result.refreshed == ["baci"]
     folder = store.active_dir()
     assert (folder / "trade.csv.gz").exists() and folder != store.bundled_dir()
@@ -400,7 +407,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_cli_refresh_baci_file_and_failures_leave_the_data_untouched(env, httpserver, tmp_path):
-    done = run("refresh", "baci", "--file", str(ALGERIA), "--quiet")
+    done = run("refresh", "baci", "--file", str(ALGERIA), "--quiet", "--allow-loss")
     assert done.returncode == 0, done.stderr
     first = snapshot_files(env)
     trade = store.load("trade")
@@ -456,7 +463,7 @@ def test_refresh_from_a_snapshot_made_before_the_trade_tables_existed(env):
     (old / "manifest.json").write_text(json.dumps(manifest))
     (env / "active.json").write_text(json.dumps({"snapshot": "snapshots/20250101T000000Z"}))
     store.clear_cache()
-    refresh.refresh(["baci"], file=BELGIUM, progress=False)
+    refresh.refresh(["baci"], file=BELGIUM, allow_loss=True, progress=False)
     folder = store.active_dir()
     assert folder != old
     assert (folder / "hs_materials.csv").read_bytes() == (
@@ -467,7 +474,7 @@ def test_refresh_from_a_snapshot_made_before_the_trade_tables_existed(env):
 
 def test_trade_table_round_trips_through_the_snapshot_writer(env):
     """Quantities missing in BACI are written as empty cells and read back as missing."""
-    refresh.refresh(["baci"], file=BELGIUM, progress=False)
+    refresh.refresh(["baci"], file=BELGIUM, allow_loss=True, progress=False)
     with gzip.open(store.active_dir() / "trade.csv.gz", "rt", encoding="utf-8") as fh:
         text = fh.read()
     assert text.startswith("year,exporter,importer,hs6,value,quantity,source\n")

@@ -238,6 +238,7 @@ def test_every_command_has_help(capsys):
         code, out, err = call([*path, "--help"], capsys)
         assert code == 0, (path, err)
         assert "Usage:" in out and text.splitlines()[0][:30] in " ".join(out.split())
+        assert "Example: " in out and "raw-scan" in out.split("Example: ", 1)[1], path
 
 
 def test_help_does_not_import_pandas(tmp_path, private_data_dir):

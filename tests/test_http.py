@@ -21,6 +21,14 @@ def no_leftovers(directory) -> bool:
     return not list(directory.glob(".part-*"))
 
 
+def settle(httpserver, requests: int, seconds: float = 5) -> None:
+    """Wait until a deliberately slow handler has answered, so its request is logged in this
+    test and not in the next one's ``httpserver.log``."""
+    deadline = time.monotonic() + seconds
+    while len(httpserver.log) < requests and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def fetch_error(url, tmp_path, **kwargs) -> str:
     with pytest.raises(FetchError) as info:
         download(url, tmp_path, source_id="demo", **{**FAST, **kwargs})
@@ -136,6 +144,7 @@ def test_timeout_before_headers(httpserver, tmp_path):
     message = fetch_error(httpserver.url_for("/slow"), tmp_path, retries=0, timeout=(1, 0.2))
     assert "timed out" in message
     assert not (tmp_path / "slow").exists()
+    settle(httpserver, 1)
 
 
 def test_timeout_mid_body_deletes_partial(httpserver, tmp_path):
@@ -151,6 +160,7 @@ def test_timeout_mid_body_deletes_partial(httpserver, tmp_path):
     message = fetch_error(httpserver.url_for("/stall.csv"), tmp_path, retries=0, timeout=(1, 0.2))
     assert "timed out" in message and "partial download was deleted" in message
     assert not (tmp_path / "stall.csv").exists()
+    settle(httpserver, 1)
 
 
 def test_dropped_body_is_retried(httpserver, tmp_path):

@@ -38,7 +38,7 @@ from raw_scan.sources import usgs, wgi, wmd
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = Path(__file__).resolve().parent / "fixtures" / "refresh"
-SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu")
+SOURCE_IDS = ("usgs", "wgi", "wmd", "iea", "eu")  # the sources served from fixtures here
 HTML = (
     b"<!DOCTYPE html>\n<html><head><title>Error</title></head>"
     b"<body>Service unavailable</body></html>\n"
@@ -51,6 +51,9 @@ class Served:
     file: Path  # fixture served there
 
 
+# trimmed fixtures hold less than the bundled snapshot: refreshing from them loses data, which the
+# refresh refuses unless allow_loss (tests/test_refresh_contract.py checks the refusal)
+TRIMMED = ("usgs", "wgi", "wmd")
 SERVED = {
     "usgs": Served("/usgs/mcs2024_world.zip", FIX / "mcs2024_world_5.zip"),
     "wgi": Served("/wgi/WGI_CSV.zip", FIX / "WGI_CSV.zip"),
@@ -67,28 +70,9 @@ def sha256(path: Path) -> str:
 
 
 @pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
+def env(refresh_env):
     """A private data directory, no back-off, short timeouts, no source URL from outside."""
-    data = tmp_path / "data"
-    monkeypatch.setenv("RAW_SCAN_DATA_DIR", str(data))
-    monkeypatch.setenv("RAW_SCAN_RETRY_BACKOFF", "0")
-    monkeypatch.setenv("RAW_SCAN_HTTP_TIMEOUT", "5")
-    monkeypatch.setenv("RAW_SCAN_LOCK_TIMEOUT", "60")
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    )
-    for sid in SOURCE_IDS:
-        monkeypatch.delenv(f"RAW_SCAN_{sid.upper()}_URL", raising=False)
-    # the in-process discovery defaults point nowhere unless a test points them at the server
-    blocked = "http://127.0.0.1:9/not-the-internet"
-    monkeypatch.setattr(usgs, "RELEASES_URL", blocked)
-    monkeypatch.setattr(usgs, "ITEM_URL", blocked + "/{id}")
-    monkeypatch.setattr(wmd, "LANDING_URL", blocked)
-    monkeypatch.setattr(wgi, "API_URL", blocked + "/{dim}/{start}/{end}")
-    store.clear_cache()
-    yield data
-    store.clear_cache()
+    return refresh_env
 
 
 def serve(httpserver, monkeypatch, sid: str, body: bytes | None = None) -> str:
@@ -253,11 +237,19 @@ CHECKS = {
 @pytest.mark.parametrize("sid", SOURCE_IDS)
 def test_each_source_refreshes_into_a_new_snapshot(sid, env, httpserver, monkeypatch):
     url = serve(httpserver, monkeypatch, sid)
-    result = refresh.refresh([sid], progress=False)
+    result = refresh.refresh([sid], allow_loss=sid in TRIMMED, progress=False)
     assert result.refreshed == [sid]
+    assert bool(result.review.losses) == (sid in TRIMMED)  # listed, and accepted
+    assert not result.review.errors
     folder = assert_consistent(env)
     assert result.snapshot == folder and store.active_dir() == folder
     CHECKS[sid]()
+    # the change summary is kept with the snapshot and appended to the refresh log
+    kept = (folder / "refresh-summary.txt").read_text(encoding="utf-8")
+    assert kept.startswith("raw-scan refresh ") and f"  {sid}: " in kept
+    assert ("Accepted with --allow-loss" in kept) == (sid in TRIMMED)
+    logged = (env / "refresh.log").read_text(encoding="utf-8")
+    assert logged == kept + f"snapshot: snapshots/{folder.name}\n\n"
     entry = store.manifest()["datasets"][sid]
     assert entry["origin"] == "refreshed"
     assert entry["url"] == url
@@ -269,7 +261,7 @@ def test_each_source_refreshes_into_a_new_snapshot(sid, env, httpserver, monkeyp
 # --------------------------------------------------------------------- the command line
 def test_cli_refreshes_every_source_then_datasets_max_age_and_reset(env, httpserver, monkeypatch):
     urls = {sid: serve(httpserver, monkeypatch, sid) for sid in SOURCE_IDS}
-    done = run("refresh", *SOURCE_IDS)
+    done = run("refresh", *SOURCE_IDS, "--allow-loss")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert f"refreshed {', '.join(SOURCE_IDS)}; active snapshot" in done.stderr
@@ -292,8 +284,18 @@ def test_cli_refreshes_every_source_then_datasets_max_age_and_reset(env, httpser
         assert rows[sid]["sha256"] == sha256(SERVED[sid].file)
         assert rows[sid]["retrieved_at"].endswith("Z")
         assert rows[sid]["age_days"] < 0.1
-    assert rows["usgs"]["edition"] == "usgs-mcs-2024"
-    assert rows["wmd"]["edition"] == "wmd-2017"
+    assert rows["usgs"]["source_id"] == "usgs-mcs-2024"
+    # MCS2024 (the files' Source column); edition text of the known edition id
+    assert rows["usgs"]["edition"].startswith("MCS 2024 data release")
+    assert (rows["usgs"]["data_years"], rows["usgs"]["file"]) == ("2022-2023", "mcs2024_world.zip")
+    assert rows["wmd"]["source_id"] == rows["wmd"]["edition"] == "wmd-2017"
+    assert rows["wmd"]["data_years"] == "2011-2015"  # the 2017 workbook's five years
+    # the results file does not say which assessment it is; the CRMA lists were not refreshed
+    assert (rows["eu"]["source_id"], rows["eu"]["file"]) == ("eu-crm-file", "eureport_results.csv")
+    assert (rows["crma"]["source_id"], rows["crma"]["origin"]) == ("eu-crma-2024", "bundled")
+    assert rows["technologies"]["origin"] == "bundled"  # untouched: keeps its bundling date
+    assert rows["technologies"]["retrieved_at"] is None
+    assert rows["technologies"]["bundled_at"] == store.manifest(store.bundled_dir())["built_at"]
 
     before = tree_hashes(env)
     skipped = run("refresh", "usgs", "wgi", "--max-age", "1")
@@ -315,13 +317,23 @@ def test_cli_refreshes_every_source_then_datasets_max_age_and_reset(env, httpser
 
 def test_what_changed_after_a_refresh_with_different_data(env, httpserver, monkeypatch, capsys):
     serve(httpserver, monkeypatch, "usgs")
-    code, out, err = call(["refresh", "usgs", "-q"], capsys)
+    code, out, err = call(["refresh", "usgs", "-q", "--allow-loss"], capsys)
     assert code == 0, err
     first = active_manifest(env)[0]
     httpserver.clear()  # the same URL now serves the MCS 2023 files of the same commodities
     serve(httpserver, monkeypatch, "usgs", (FIX / "mcs2023_world_5.zip").read_bytes())
-    code, out, err = call(["refresh", "usgs", "-q"], capsys)
+    before = tree_hashes(env)
+    code, out, err = call(["refresh", "usgs", "-q"], capsys)  # an older edition: refused
+    assert code == 1 and out == ""
+    assert (
+        "raw-scan: error: usgs: edition usgs-mcs-2023 is older than the active usgs-mcs-2024" in err
+    )
+    assert tree_hashes(env) == before
+    code, out, err = call(["refresh", "usgs", "-q", "--allow-loss"], capsys)
     assert code == 0, err
+    assert (
+        "raw-scan: warning: accepted with --allow-loss: usgs: edition usgs-mcs-2023 is older" in err
+    )
     assert active_manifest(env)[0] != first
     assert "What changed (" in out
     # mcs2024-cobal 2023e: Congo (Kinshasa) 170,000 of 230,000 t; mcs2023-cobal 2022e: 130,000
@@ -339,7 +351,7 @@ def test_usgs_mcs2025_wide_csv_in_a_zip(env, httpserver, monkeypatch):
         zf.writestr("MCS2025_World_Data.csv", sample)
         zf.writestr("MCS2025_World_Data.xml", "<metadata/>")
     serve(httpserver, monkeypatch, "usgs", packed.getvalue())
-    assert refresh.refresh(["usgs"], progress=False).refreshed == ["usgs"]
+    assert refresh.refresh(["usgs"], allow_loss=True, progress=False).refreshed == ["usgs"]
     prod = store.load("production")
     rows = prod[prod["source"] == "usgs-mcs-2025"]
     # MCS2025,Cobalt ,Congo (Kinshasa),"Mine production, ...",metric tons,170000,226000,...
@@ -433,7 +445,7 @@ def test_usgs_discovery_picks_the_newest_release_mcs2026_long_csv(env, httpserve
     httpserver.expect_request(
         f"/catalog/file/get/{item}", query_string="f=__disk__comm"
     ).respond_with_data(data, content_type="text/csv")
-    result = refresh.refresh(["usgs"], progress=False)
+    result = refresh.refresh(["usgs"], allow_loss=True, progress=False)
     assert result.refreshed == ["usgs"]
     assert_consistent(env)
     prod = store.load("production")
@@ -470,7 +482,7 @@ def test_usgs_discovery_mcs2024_world_zip(env, httpserver, monkeypatch):
     httpserver.expect_request(
         f"/catalog/file/get/{item}", query_string="f=__disk__world"
     ).respond_with_data(SERVED["usgs"].file.read_bytes(), content_type="application/zip")
-    assert refresh.refresh(["usgs"], progress=False).refreshed == ["usgs"]
+    assert refresh.refresh(["usgs"], allow_loss=True, progress=False).refreshed == ["usgs"]
     check_usgs()
     assert store.manifest()["datasets"]["usgs"]["file"] == "world.zip"
 
@@ -486,7 +498,7 @@ def test_wmd_discovery_follows_the_landing_page_link(env, httpserver, monkeypatc
         "6.4. Production_of_Mineral_Raw_Materials_of_individual_Countries_by_Minerals.xlsx"
     )
     httpserver.expect_request(workbook).respond_with_data(SERVED["wmd"].file.read_bytes())
-    assert refresh.refresh(["wmd"], progress=False).refreshed == ["wmd"]
+    assert refresh.refresh(["wmd"], allow_loss=True, progress=False).refreshed == ["wmd"]
     check_wmd()
     entry = store.manifest()["datasets"]["wmd"]
     assert entry["url"].endswith(
@@ -524,7 +536,7 @@ def test_wgi_discovery_pages_through_the_api(env, httpserver, monkeypatch):
         httpserver.expect_request(
             f"/v2/country/all/indicator/GOV_WGI_{dim}.EST"
         ).respond_with_handler(answer(dim))
-    assert refresh.refresh(["wgi"], progress=False).refreshed == ["wgi"]
+    assert refresh.refresh(["wgi"], allow_loss=True, progress=False).refreshed == ["wgi"]
     pages = [(r.path.rsplit("_", 1)[-1], r.args["page"]) for r, _ in httpserver.log]
     assert pages == [
         ("CC.EST", "1"),
@@ -664,7 +676,7 @@ def seeded(tmp_path_factory):
             root = tmp_path_factory.mktemp(f"seeded-{sid}")
             with pytest.MonkeyPatch.context() as mp:
                 mp.setenv("RAW_SCAN_DATA_DIR", str(root))
-                refresh.refresh([sid], file=SERVED[sid].file, progress=False)
+                refresh.refresh([sid], file=SERVED[sid].file, allow_loss=True, progress=False)
             store.clear_cache()
             made[sid] = root
         return made[sid]
@@ -787,7 +799,8 @@ def test_two_refreshes_at_once_leave_one_consistent_snapshot(env):
     zipped = str(SERVED["usgs"].file)
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "raw_scan", "refresh", "usgs", "--file", zipped, "-q"],
+            [sys.executable, "-m", "raw_scan", "refresh", "usgs", "--file", zipped, "-q"]
+            + ["--allow-loss"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -838,8 +851,8 @@ def test_schedule_install_show_remove_with_a_fake_crontab(env, crontab, tmp_path
     assert lines[0] == "# BEGIN raw-scan refresh (managed by raw-scan; do not edit)"
     assert lines[-1] == "# END raw-scan refresh"
     assert lines[1].startswith("17 3 * * * ")
-    assert "-m raw_scan refresh --max-age 1 >> " in lines[1]
-    assert shlex.quote(str(env / "refresh.log")) in lines[1]
+    assert "-m raw_scan refresh --max-age 1 -q > /dev/null 2>> " in lines[1]
+    assert lines[1].endswith(shlex.quote(str(env / "refresh.log")))
     assert table.read_text() == USER_LINE + block
 
     shown = run("schedule", "show")
@@ -849,5 +862,43 @@ def test_schedule_install_show_remove_with_a_fake_crontab(env, crontab, tmp_path
     assert removed.returncode == 0 and removed.stderr.strip() == "removed"
     assert table.read_text() == USER_LINE
     nothing = run("schedule", "show")
-    assert nothing.returncode == 1
+    assert nothing.returncode == 0 and nothing.stdout == ""
     assert nothing.stderr.strip() == "no scheduled refresh installed"
+
+
+def test_the_scheduled_job_runs_with_the_installers_settings(
+    env, crontab, tmp_path, monkeypatch, httpserver
+):
+    """The job line, run by a scheduler with a bare environment (another HOME, no RAW_SCAN_*),
+    refreshes the installer's data directory from the installer's mirror and logs there."""
+    monkeypatch.setenv("RAW_SCAN_SYSTEMCTL_CMD", str(tmp_path / "no-systemctl"))
+    monkeypatch.delenv("RAW_SCAN_SYSTEMD_DIR", raising=False)
+    urls = {sid: serve(httpserver, monkeypatch, sid) for sid in ("usgs", "wgi", "wmd")}
+    assert run("refresh", "--allow-loss", "-q").returncode == 0  # the installer's own refresh
+    installed = run("schedule", "install", "--every", "daily")
+    assert installed.returncode == 0, installed.stderr
+    shown = run("schedule", "show").stdout
+    assert shlex.quote(f"RAW_SCAN_DATA_DIR={env}") in shown
+    for sid, url in urls.items():
+        assert shlex.quote(f"RAW_SCAN_{sid.upper()}_URL={url}") in shown
+    assert "RAW_SCAN_CRONTAB_CMD" not in shown  # how to install is not the job's business
+    job = shown.splitlines()[1].split(" ", 5)[5]  # after the five schedule fields
+    bare = {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "elsewhere")}
+    snapshots = sorted(p.name for p in (env / "snapshots").iterdir())
+    done = subprocess.run(["sh", "-c", job], env=bare, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == done.stderr == ""  # all in the log
+    assert (env / "refresh.log").read_text().endswith("nothing to refresh\n")  # --max-age 1
+    assert sorted(p.name for p in (env / "snapshots").iterdir()) == snapshots
+    assert not (tmp_path / "elsewhere").exists()  # the default folder was not touched
+    done = subprocess.run(
+        ["sh", "-c", job.replace("--max-age 1", "--max-age 0")],
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0
+    log = (env / "refresh.log").read_text()
+    assert log.count("raw-scan refresh ") == 2  # the installer's refresh, then the job's
+    assert len(list((env / "snapshots").iterdir())) == len(snapshots) + 1
+    assert len(httpserver.log) == 6  # each source downloaded once by each refresh

@@ -9,10 +9,13 @@ from typing import Annotated
 
 import typer
 
-from raw_scan.cli._common import Format, FormatOpt, app, console, write
+from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
 
 schedule_app = typer.Typer(
-    help="Schedule 'raw-scan refresh' (crontab or systemd user timer).", no_args_is_help=True
+    help="Schedule 'raw-scan refresh' (crontab or systemd user timer), with the data directory "
+    "and RAW_SCAN_* settings in effect when it is installed.\n\n"
+    "Example: raw-scan schedule install --every daily",
+    no_args_is_help=True,
 )
 app.add_typer(schedule_app, name="schedule")
 
@@ -42,9 +45,22 @@ def refresh(
             "--file", help="Load this file (or folder) instead of downloading; one source only."
         ),
     ] = None,
+    allow_loss: Annotated[
+        bool,
+        typer.Option(
+            "--allow-loss",
+            help="Switch even if the new data lose material x stage series, countries or years "
+            "of governance data, or go back to an older edition or year (the loss is listed in "
+            "the refresh summary). Without it such a refresh is refused and nothing changes. "
+            "Impossible values (inf, nan, absurd, all zero) are refused either way.",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
     """Fetch, check and switch to a new snapshot of the datasets, all or nothing.
+
+    The new data are checked against the active snapshot before the switch; what changed is
+    printed, kept in the snapshot folder and appended to refresh.log in the data directory.
 
     Example: raw-scan refresh usgs --file mcs2024_world.zip
     """
@@ -55,16 +71,28 @@ def refresh(
             print(msg, file=sys.stderr)
 
     try:
-        result = rf.refresh(source, file=file, max_age_days=max_age, progress=not quiet, log=log)
+        result = rf.refresh(
+            source,
+            file=file,
+            max_age_days=max_age,
+            allow_loss=allow_loss,
+            progress=not quiet,
+            log=log,
+        )
     except rf.RefreshError as exc:
-        for line in exc.failures.values():
+        for line in exc.lines:
             print(f"raw-scan: error: {line}", file=sys.stderr)
-        failed = ", ".join(exc.failures)
-        print(f"raw-scan: the active datasets were not changed ({failed} failed)", file=sys.stderr)
+        for finding in exc.review.jumps if exc.review else []:
+            print(f"raw-scan: warning: {finding}", file=sys.stderr)
+        print(f"raw-scan: the active datasets were not changed ({exc.outcome})", file=sys.stderr)
         raise typer.Exit(1) from None
     if not result.refreshed:
         print("nothing to refresh", file=sys.stderr)
         return
+    for finding in result.review.jumps:
+        print(f"raw-scan: warning: {finding}", file=sys.stderr)
+    for finding in result.review.losses:
+        print(f"raw-scan: warning: accepted with --allow-loss: {finding}", file=sys.stderr)
     print(
         f"refreshed {', '.join(result.refreshed)}; active snapshot {result.snapshot}",
         file=sys.stderr,
@@ -78,36 +106,38 @@ def refresh(
 @app.command()
 def datasets(
     format: FormatOpt = Format.table,
+    output: OutputOpt = None,
     reset: Annotated[
-        bool, typer.Option("--reset", help="Go back to the bundled snapshot.")
+        bool,
+        typer.Option(
+            "--reset",
+            help="Go back to the bundled snapshot (waits for a running refresh, like refresh "
+            "does; refreshed snapshots stay on disk).",
+        ),
     ] = False,
 ) -> None:
-    """Show the datasets in use: source, edition, retrieved, age, rows, sha256, licence.
+    """Show the datasets in use: edition, data years, origin, retrieved, rows, file, licence.
 
-    Example: raw-scan datasets --format json
+    Example: raw-scan datasets --format json --output datasets.json
     """
     from raw_scan import api, store
     from raw_scan.report import export
 
     if reset:
-        from raw_scan import refresh as rf
-
-        done = rf.reset()
+        done = store.reset()
         print("using the bundled datasets" + ("" if done else " (already)"), file=sys.stderr)
         return
-    df = api.datasets_table()
+    snap = store.current()
+    df = api.datasets_table(snap)
     if format is Format.json:
-        return write(
-            export.to_json({"snapshot": str(store.active_dir()), "datasets": export.records(df)}),
-            None,
-        )
+        payload = {"snapshot": str(snap.folder), "datasets": export.records(df)}
+        return write(export.to_json(payload), output)
     if format is Format.csv:
-        return write(export.to_csv(df), None)
-    from raw_scan.report import terminal
+        return write(export.to_csv(df), output)
+    from raw_scan.report.datasets import print_datasets
 
-    with console() as con:
-        con.print(terminal.datasets_table(df))
-        con.print(f"snapshot: {store.active_dir()}", style="dim")
+    with console(output) as con:
+        print_datasets(con, df, snap.folder)
 
 
 @schedule_app.command("install")
@@ -116,13 +146,20 @@ def schedule_install(
 ) -> None:
     """Install (or replace) a scheduled 'raw-scan refresh --max-age ...' job.
 
-    Example: raw-scan schedule install --every weekly
+    The job gets the data directory and every RAW_SCAN_* setting in effect now (mirror URLs,
+    timeouts, limits); its messages go to refresh.log in the data directory.
+
+    Example: RAW_SCAN_DATA_DIR=/srv/raw-scan raw-scan schedule install --every weekly
     """
     from raw_scan import schedule, store
 
-    log = store.data_dir() / "refresh.log"
-    store.data_dir().mkdir(parents=True, exist_ok=True)
-    print(schedule.install(every.value, log_path=log))
+    root = store.data_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise store.unwritable(root, exc) from None
+    settings = schedule.job_settings(root)
+    print(schedule.install(every.value, log_path=root / "refresh.log", settings=settings))
 
 
 @schedule_app.command("show")
@@ -136,7 +173,7 @@ def schedule_show() -> None:
     text = schedule.show()
     if text is None:
         print("no scheduled refresh installed", file=sys.stderr)
-        raise typer.Exit(1)
+        return
     print(text)
 
 

@@ -12,7 +12,6 @@ import pandas as pd
 from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from raw_scan.report.layout import Column, FitTable
@@ -226,39 +225,6 @@ def materials_table(df: pd.DataFrame) -> FitTable:
         for r in df.to_dict("records")
     ]
     return FitTable(MATERIALS_COLUMNS, cells)
-
-
-def datasets_table(df: pd.DataFrame) -> Table:
-    t = Table(box=box.SIMPLE_HEAVY, pad_edge=False)
-    for col in (
-        "Dataset",
-        "Edition",
-        "Origin",
-        "Retrieved",
-        "Age (d)",
-        "Rows",
-        "sha256",
-        "Licence",
-    ):
-        t.add_column(col, overflow="fold", no_wrap=col in ("Dataset", "Origin", "sha256"))
-    for r in df.to_dict("records"):
-        # a bundled dataset has no retrieval date (None, or NaN once pandas has mixed it with
-        # the dates of refreshed ones)
-        stamp = r["retrieved_at"]
-        retrieved = (
-            stamp if isinstance(stamp, str) and stamp else f"built {str(r['built_at'])[:10]}"
-        )
-        t.add_row(
-            r["dataset"],
-            r["edition"],
-            r["origin"],
-            retrieved,
-            num(r["age_days"], ".1f"),
-            num(r["rows"], ",d"),
-            (r["sha256"] or "")[:12],
-            r["licence"],
-        )
-    return t
 
 
 def print_changes(console: Console, changes: pd.DataFrame | None) -> None:

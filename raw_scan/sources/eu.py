@@ -71,9 +71,14 @@ def _num(value) -> float | None:
 
 def read_csv(path: Path) -> pd.DataFrame:
     """Read an EU CSV as text cells; a file that is not CSV is one clear error."""
+    import io
+
+    from raw_scan.sources import bounded
+
     path = Path(path)
+    data = bounded.read_file(path, "eu")
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         detail = " ".join(str(exc).split())[:120]
         raise DataValidationError(f"eu: {path.name}: not a readable CSV file ({detail})") from None

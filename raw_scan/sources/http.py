@@ -7,10 +7,18 @@ timeouts, truncated bodies) are retried with exponential back-off; everything el
 Every failure is a :class:`~raw_scan.errors.FetchError` with a one-line message that starts with
 the source id, says what happened and how to fix it.
 
-When the caller passes no ``backoff`` or ``timeout``, two environment variables set them (tests
-use them to make retries and timeouts fast): ``RAW_SCAN_RETRY_BACKOFF`` (seconds before the first
-retry, doubled each time; default 1.0) and ``RAW_SCAN_HTTP_TIMEOUT`` (read timeout in seconds;
-default 120; the connect timeout is 10 s, or less when the read timeout is smaller).
+When the caller passes no ``backoff``, ``timeout`` or ``deadline``, environment variables set
+them (tests use them to make retries and timeouts fast): ``RAW_SCAN_RETRY_BACKOFF`` (seconds
+before the first retry, doubled each time; default 1.0), ``RAW_SCAN_HTTP_TIMEOUT`` (read timeout
+in seconds, the longest wait for any byte; default 120; the connect timeout is 10 s, or less when
+the read timeout is smaller) and ``RAW_SCAN_HTTP_DEADLINE`` (seconds for the whole download,
+retries included; default 1800), so a server that trickles a byte at a time cannot hold a
+refresh (and its lock) for ever.
+
+The body is read as it arrives (one socket read at a time) and counted after any
+``Content-Encoding`` is undone: a download larger than ``RAW_SCAN_MAX_DOWNLOAD_MB`` (see
+``raw_scan.sources.bounded``), or a compressed body that expands like a gzip bomb, is stopped and
+deleted at once, without retry.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -34,6 +43,7 @@ MAX_RETRY_AFTER = 60.0
 CHUNK_SIZE = 64 * 1024
 DEFAULT_BACKOFF = 1.0
 DEFAULT_READ_TIMEOUT = 120.0
+DEFAULT_DEADLINE = 1800.0
 CONNECT_TIMEOUT = 10.0
 
 
@@ -76,6 +86,18 @@ def default_timeout() -> tuple[float, float]:
     return (min(CONNECT_TIMEOUT, read), read)
 
 
+def default_deadline() -> float:
+    """Seconds a whole download may take, retries included: ``$RAW_SCAN_HTTP_DEADLINE`` or
+    1800 (30 minutes)."""
+    value = _env_seconds("RAW_SCAN_HTTP_DEADLINE", DEFAULT_DEADLINE)
+    if not 0 < value < float("inf"):
+        raise UsageError(
+            "RAW_SCAN_HTTP_DEADLINE must be a finite number of seconds greater than 0, "
+            f"not {os.environ.get('RAW_SCAN_HTTP_DEADLINE')!r}"
+        )
+    return value
+
+
 def looks_like_html(path: Path) -> bool:
     """True if the file starts like an HTML page (a login wall or error page, not data)."""
     with open(path, "rb") as fh:
@@ -95,18 +117,28 @@ def download(
     backoff: float | None = None,
     progress: bool = True,
     session: requests.Session | None = None,
+    deadline: float | None = None,
+    max_bytes: int | None = None,
 ) -> Path:
     """Download ``url`` into ``dest_dir`` and return the path of the complete file.
 
     ``retries`` is the number of extra attempts after the first one; the wait before retry
     ``n`` (0-based) is ``backoff * 2**n`` seconds, or the server's Retry-After (at most 60 s).
-    ``backoff`` and ``timeout`` default to ``$RAW_SCAN_RETRY_BACKOFF`` (1.0 s) and
-    (10 s, ``$RAW_SCAN_HTTP_TIMEOUT`` or 120 s).
+    ``backoff``, ``timeout``, ``deadline`` (seconds for everything) and ``max_bytes`` (decoded
+    size) default to ``$RAW_SCAN_RETRY_BACKOFF`` (1.0 s), (10 s, ``$RAW_SCAN_HTTP_TIMEOUT`` or
+    120 s), ``$RAW_SCAN_HTTP_DEADLINE`` (1800 s) and ``$RAW_SCAN_MAX_DOWNLOAD_MB`` (512 MB).
     """
+    from raw_scan.sources import bounded
+
     if backoff is None:
         backoff = default_backoff()
     if timeout is None:
         timeout = default_timeout()
+    if deadline is None:
+        deadline = default_deadline()
+    if max_bytes is None:
+        max_bytes = bounded.limits().download
+    budget = _Budget(time.monotonic() + deadline, deadline, max_bytes)
     dest_dir = Path(dest_dir)
     target = dest_dir / (filename or _name_from_url(url) or f"{source_id}.download")
     by_hand = f"download the file by hand and use `raw-scan refresh {source_id} --file PATH`"
@@ -116,7 +148,7 @@ def download(
         dest_dir.mkdir(parents=True, exist_ok=True)
         for attempt in range(max(retries, 0) + 1):
             try:
-                return _attempt(sess, url, target, source_id, timeout, progress, by_hand)
+                return _attempt(sess, url, target, source_id, timeout, progress, by_hand, budget)
             except _Retryable as exc:
                 partial = partial or exc.partial
                 if attempt >= retries:
@@ -127,6 +159,7 @@ def download(
                         f"set RAW_SCAN_{source_id.upper()}_URL to a mirror, or {by_hand}"
                     ) from None
                 wait = exc.wait if exc.wait is not None else backoff * 2**attempt
+                budget.check(source_id, url, wait)
                 time.sleep(max(0.0, wait))
     except OSError as exc:
         raise FetchError(
@@ -137,6 +170,30 @@ def download(
         if session is None:
             sess.close()
     raise AssertionError("unreachable")  # the loop always returns or raises
+
+
+@dataclass
+class _Budget:
+    """What one download may still spend: the monotonic time it must end by, and bytes."""
+
+    ends: float
+    seconds: float
+    max_bytes: int
+
+    def left(self) -> float:
+        return self.ends - time.monotonic()
+
+    def check(self, source_id: str, url: str, upcoming: float = 0.0) -> None:
+        if self.left() - upcoming <= 0:
+            raise FetchError(
+                f"{source_id}: the download of {url} did not finish within the "
+                f"{self.seconds:g} s deadline (RAW_SCAN_HTTP_DEADLINE); the partial download "
+                "was deleted; try again later, or raise RAW_SCAN_HTTP_DEADLINE for a slow line"
+            )
+
+    def timeout(self, timeout: tuple[float, float]) -> tuple[float, float]:
+        left = max(self.left(), 0.001)
+        return (min(timeout[0], left), min(timeout[1], left))
 
 
 def _name_from_url(url: str) -> str:
@@ -165,9 +222,44 @@ def _transport_reason(exc: requests.RequestException, timeout: tuple[float, floa
     return "could not connect to download"
 
 
-def _attempt(sess, url, target, source_id, timeout, progress, by_hand) -> Path:
+def _too_big(source_id: str, url: str, budget: _Budget, what: str) -> FetchError:
+    from raw_scan.sources.bounded import mb
+
+    return FetchError(
+        f"{source_id}: the download of {url} {what} the {mb(budget.max_bytes)} limit "
+        "(RAW_SCAN_MAX_DOWNLOAD_MB) and was stopped; the partial download was deleted; raise "
+        "RAW_SCAN_MAX_DOWNLOAD_MB if the file really is that large"
+    )
+
+
+def _chunks(resp: requests.Response):
+    """The decoded body, one socket read at a time (so a deadline can be checked between
+    reads); transport errors are raised as requests exceptions, as ``iter_content`` does."""
+    import urllib3.exceptions as u3
+
+    raw = resp.raw
+    if not hasattr(raw, "read1"):  # urllib3 < 2.3: whole chunks
+        yield from resp.iter_content(CHUNK_SIZE)
+        return
     try:
-        resp = sess.get(url, headers={"User-Agent": USER_AGENT}, timeout=timeout, stream=True)
+        while chunk := raw.read1(CHUNK_SIZE, decode_content=True):
+            yield chunk
+    except u3.ReadTimeoutError as exc:
+        raise requests.exceptions.ConnectionError(f"read timed out ({exc})") from None
+    except (u3.ProtocolError, u3.SSLError) as exc:
+        raise requests.exceptions.ChunkedEncodingError(str(exc)) from None
+    except u3.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(str(exc)) from None
+
+
+def _attempt(sess, url, target, source_id, timeout, progress, by_hand, budget) -> Path:
+    from raw_scan.sources.bounded import MAX_RATIO, RATIO_FLOOR
+
+    budget.check(source_id, url)
+    try:
+        resp = sess.get(
+            url, headers={"User-Agent": USER_AGENT}, timeout=budget.timeout(timeout), stream=True
+        )
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise _Retryable(_transport_reason(exc, timeout)) from None
     except requests.RequestException as exc:
@@ -195,13 +287,28 @@ def _attempt(sess, url, target, source_id, timeout, progress, by_hand) -> Path:
             )
         length = resp.headers.get("Content-Length", "")
         expected = int(length) if length.isdigit() else None
+        if expected is not None and expected > budget.max_bytes:
+            raise _too_big(source_id, url, budget, f"is {expected:,} bytes, more than")
         tmp = tempfile.NamedTemporaryFile(delete=False, dir=target.parent, prefix=".part-")  # noqa: SIM115
         try:
             with tmp, _progress_bar(progress, expected, source_id) as show:
+                written = 0
                 try:
-                    for chunk in resp.iter_content(CHUNK_SIZE):
+                    for chunk in _chunks(resp):
+                        written += len(chunk)
+                        wire = max(resp.raw.tell(), 1)
+                        if written > budget.max_bytes:
+                            raise _too_big(source_id, url, budget, "grew past")
+                        if written > RATIO_FLOOR and written / wire > MAX_RATIO:
+                            raise FetchError(
+                                f"{source_id}: the download of {url} expands "
+                                f"{written / wire:,.0f} times as it is decoded (a gzip bomb?); "
+                                f"real data expand less than {MAX_RATIO} times; it was stopped "
+                                "and the partial download was deleted"
+                            )
                         tmp.write(chunk)
                         show(resp.raw.tell())
+                        budget.check(source_id, url)
                 except requests.RequestException as exc:
                     got = resp.raw.tell()
                     if expected is not None and got < expected and "timed out" not in str(exc):

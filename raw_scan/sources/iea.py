@@ -16,6 +16,7 @@ import pandas as pd
 
 from raw_scan.countries import to_iso3
 from raw_scan.errors import DataValidationError
+from raw_scan.sources import bounded
 from raw_scan.sources.tidy import PRODUCTION_COLUMNS, validate_production
 
 META = {
@@ -119,9 +120,27 @@ def parse_supply_sheet(sheet: pd.DataFrame, *, edition: int, filename: str) -> p
     return pd.DataFrame.from_records(records, columns=PRODUCTION_COLUMNS)
 
 
+_CITE = re.compile(r"IEA \((20\d\d)\)")
+
+
+def stated_edition(sheets: pd.ExcelFile, filename: str, first_year: int) -> int:
+    """The edition year: as the workbook cites itself ("Please cite this as: IEA (2024), ..." on
+    its Notice or Cover sheet), else a year in the file name, else the year after its first
+    (actual) data year, which is how the editions so far were made (May 2024: 2023 actuals)."""
+    for name in sheets.sheet_names:
+        if name.strip().lower() in ("notice", "cover"):
+            cells = pd.read_excel(sheets, sheet_name=name, header=None).values
+            for text in cells.ravel():
+                if m := _CITE.search(str(text)):
+                    return int(m.group(1))
+    m = re.search(r"(20\d\d)", filename)
+    return int(m.group(1)) if m else first_year + 1
+
+
 def parse(path: Path, *, edition: int | None = None) -> pd.DataFrame:
     """Parse the workbook into validated tidy production rows (actual year only)."""
     path = Path(path)
+    bounded.check_workbook(path, "iea")
     try:
         sheets = pd.ExcelFile(path)
     except Exception as exc:  # openpyxl raises several types for a non-workbook
@@ -132,10 +151,10 @@ def parse(path: Path, *, edition: int | None = None) -> pd.DataFrame:
     if name is None:
         raise DataValidationError(f"iea: {path.name}: no sheet '{SUPPLY_SHEET}' in the workbook")
     sheet = pd.read_excel(sheets, sheet_name=name, header=None)
-    if edition is None:
-        m = re.search(r"(20\d\d)", path.name)
-        edition = int(m.group(1)) if m else 0
-    df = parse_supply_sheet(sheet, edition=edition, filename=path.name)
-    first_year = df["year"].min()
+    df = parse_supply_sheet(sheet, edition=edition or 0, filename=path.name)
+    first_year = int(df["year"].min())
     df = df[df["year"] == first_year]
+    if edition is None:
+        edition = stated_edition(sheets, path.name, first_year)
+        df = df.assign(source=f"iea-cmde-{edition}")
     return validate_production(df, source="iea", file=path.name)

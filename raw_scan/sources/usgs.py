@@ -47,6 +47,7 @@ import pandas as pd
 
 from raw_scan.countries import estimate_marker, is_aggregate, to_iso3
 from raw_scan.errors import DataValidationError
+from raw_scan.sources import bounded
 from raw_scan.sources.tidy import PRODUCTION_COLUMNS, empty_production, validate_production
 
 META = {
@@ -433,12 +434,13 @@ def iter_world_files(path: Path):
     path = Path(path)
     if path.is_dir():
         for f in sorted(path.rglob("*_world.csv")):
-            yield f.name, _read_text(f.read_bytes(), f.name)
+            yield f.name, _read_text(bounded.read_file(f, "usgs"), f.name)
     elif zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
+        with bounded.open_zip(path, "usgs") as zf:
             for info in sorted(zf.infolist(), key=lambda i: i.filename):
                 if info.filename.lower().endswith("_world.csv"):
-                    yield Path(info.filename).name, _read_text(zf.read(info), info.filename)
+                    data = bounded.read_member(zf, info, "usgs")
+                    yield Path(info.filename).name, _read_text(data, info.filename)
     else:
         raise DataValidationError(
             f"usgs: {path.name}: expected a folder or a zip of MCS '*_world.csv' files"
@@ -451,8 +453,8 @@ def _one_file(path: Path) -> tuple[str, str] | None:
     if path.is_dir():
         return None
     if not zipfile.is_zipfile(path):
-        return path.name, _read_text(path.read_bytes(), path.name)
-    with zipfile.ZipFile(path) as zf:
+        return path.name, _read_text(bounded.read_file(path, "usgs"), path.name)
+    with bounded.open_zip(path, "usgs") as zf:
         names = [i.filename for i in zf.infolist() if not i.is_dir()]
         if any(n.lower().endswith("_world.csv") for n in names):
             return None
@@ -463,7 +465,7 @@ def _one_file(path: Path) -> tuple[str, str] | None:
                 f"usgs: {path.name}: no MCS data CSV ('*_world.csv', 'MCS<year>_World_Data.csv' "
                 "or 'MCS<year>_Commodities_Data.csv') in the zip"
             )
-        return Path(data[0]).name, _read_text(zf.read(data[0]), data[0])
+        return Path(data[0]).name, _read_text(bounded.read_member(zf, data[0], "usgs"), data[0])
 
 
 def parse(path: Path) -> pd.DataFrame:
@@ -473,6 +475,7 @@ def parse(path: Path) -> pd.DataFrame:
     ``MCS<year>_World_Data.csv`` (2025) or the long ``MCS<year>_Commodities_Data.csv`` (2026),
     each alone or in a zip; the layout is recognised by the header."""
     path = Path(path)
+    bounded.check_input(path, "usgs", folder_ok=True)
     one = _one_file(path)
     if one is None:
         frames = [parse_world_csv(text, name) for name, text in iter_world_files(path)]

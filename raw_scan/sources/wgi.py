@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pandas as pd
 
 from raw_scan.countries import is_iso3
 from raw_scan.errors import DataValidationError
+from raw_scan.sources import bounded
 
 META = {
     "id": "wgi",
@@ -82,10 +84,30 @@ def validate(df: pd.DataFrame, *, file: str) -> pd.DataFrame:
     )
 
 
+_DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
+_RESAVE = (
+    "the World Bank file uses commas between fields and points in numbers (a spreadsheet in a "
+    "European locale may have re-saved it): use WGIData.csv as downloaded"
+)
+
+
+def _separator(header: str) -> str:
+    """The field separator a header line uses: the most frequent of , ; and tab."""
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=counts.get)
+
+
 def parse_bulk_csv(text: str, *, source: str, file: str) -> pd.DataFrame:
     """Parse the wide ``WGIData.csv`` text."""
+    text = text.lstrip("\ufeff")
+    sep = _separator(text.split("\n", 1)[0])
+    if sep != ",":
+        shown = {";": "semicolons (;)", "\t": "tabs"}[sep]
+        raise DataValidationError(
+            f"wgi: {file}: fields are separated by {shown}, not commas; {_RESAVE}"
+        )
     try:
-        raw = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str)
+        raw = pd.read_csv(io.StringIO(text), dtype=str)
     except Exception as exc:
         raise DataValidationError(f"wgi: {file}: not a CSV file ({exc})") from None
     need = ["Country Code", "Indicator Code"]
@@ -103,6 +125,11 @@ def parse_bulk_csv(text: str, *, source: str, file: str) -> pd.DataFrame:
     est = pd.to_numeric(long["value"], errors="coerce")
     if est.isna().any():
         bad = long.loc[est.isna(), "value"].iloc[0]
+        if _DECIMAL_COMMA.match(bad):
+            raise DataValidationError(
+                f"wgi: {file}: decimal comma in {bad!r} where the file should have a decimal "
+                f"point; {_RESAVE}"
+            )
         raise DataValidationError(f"wgi: {file}: text {bad!r} where a number belongs")
     df = pd.DataFrame(
         {
@@ -146,13 +173,14 @@ def parse(path: Path, *, source: str | None = None) -> pd.DataFrame:
     ``wgi-bulk-<last year>`` for the bulk file.
     """
     path = Path(path)
-    data = path.read_bytes()
     if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
+        with bounded.open_zip(path, "wgi") as zf:
             name = next((n for n in zf.namelist() if n.lower().endswith("wgidata.csv")), None)
             if name is None:
                 raise DataValidationError(f"wgi: {path.name}: no WGIData.csv inside the zip")
-            data = zf.read(name)
+            data = bounded.read_member(zf, name, "wgi")
+    else:
+        data = bounded.read_file(path, "wgi")
     text = data.decode("utf-8-sig", errors="replace")
     if text.lstrip().startswith("["):
         try:

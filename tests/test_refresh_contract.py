@@ -1,0 +1,341 @@
+"""The refresh contract: a well-formed file with wrong or less data never replaces good data.
+
+Each case of issue 6 is here as it was reported, run through the command line: the refresh is
+refused (exit 1) with a line that says what and why, and every file of the data directory is
+left byte for byte as it was; with ``--allow-loss`` a loss (never an impossible value) is
+accepted and listed in the refresh summary. Expected counts are read off the bundled tables
+(``datasets/``) and the fixture files, never off the code under test.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_refresh import FIX, SERVED, active_manifest, assert_consistent, call, tree_hashes
+
+from raw_scan import api, refresh, store
+from raw_scan.refresh import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+FULL_USGS = ROOT / "benchmarks" / "data" / "mcs2024_world.zip"  # all 77 real MCS 2024 files
+LITHI = "world/mcs2024-lithi_world.csv"
+# mcs2024-lithi_world.csv: MCS2024,Australia,"Mine production, lithium content",74700,86000,
+AUS_LITHIUM = b'Australia,"Mine production, lithium content",74700,86000,'
+
+
+@pytest.fixture(autouse=True)
+def env(refresh_env):
+    return refresh_env
+
+
+def bundled(table: str) -> pd.DataFrame:
+    return pd.read_csv(ROOT / "datasets" / f"{table}.csv")
+
+
+def usgs_series() -> int:
+    """material x stage series with a positive country value in the bundled USGS rows."""
+    p = bundled("production")
+    p = p[p["source"].str.startswith("usgs") & (p["row_kind"] == "country") & (p["quantity"] > 0)]
+    return p.groupby(["material", "stage"]).ngroups
+
+
+def zip_with(src: Path, keep=None, edit=None) -> bytes:
+    """A copy of the zip ``src`` with only the members ``keep`` (default all), the lithium
+    file passed through ``edit``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if keep is not None and info.filename not in keep:
+                continue
+            data = zin.read(info)
+            zout.writestr(info, edit(data) if edit and info.filename == LITHI else data)
+    return out.getvalue()
+
+
+def refused(capsys, argv, env) -> list[str]:
+    """Run the CLI; assert exit 1, nothing on stdout, no traceback, the data directory
+    untouched; return the stderr lines."""
+    before = tree_hashes(env) if env.exists() else {}
+    code, out, err = call(argv, capsys)
+    assert code == 1, err
+    assert out == "" and "Traceback" not in err
+    assert (tree_hashes(env) if env.exists() else {}) == before
+    lines = err.splitlines()
+    assert lines[-1].startswith("raw-scan: the active datasets were not changed (")
+    return lines
+
+
+# ----------------------------------------------------------------- the cases of issue 6
+def test_usgs_zip_with_only_the_lithium_file_is_refused_for_loss(env, tmp_path, capsys):
+    path = tmp_path / "mcs2024_world.zip"
+    path.write_bytes(zip_with(FULL_USGS, keep={LITHI}))
+    n = usgs_series()
+    lines = refused(capsys, ["refresh", "usgs", "--file", str(path), "-q"], env)
+    # the file has one series (lithium mining) of the bundled snapshot's n
+    assert lines[0].startswith(
+        f"raw-scan: error: usgs: {n - 1} of {n} material x stage series would be lost: "
+        "aluminium mining, aluminium refining, "
+    )
+    assert any(
+        line.startswith("raw-scan: error: report: ") and "would have no data any more" in line
+        for line in lines
+    )
+    assert lines[-1] == (
+        "raw-scan: the active datasets were not changed (the refresh of usgs was refused "
+        "because it would lose data; rerun with --allow-loss to accept the loss)"
+    )
+    assert not (env / "active.json").exists()
+
+    techs = list(store.load("technologies")["id"])
+    before = api.technology_report(techs)
+    code, out, err = call(["refresh", "usgs", "--file", str(path), "-q", "--allow-loss"], capsys)
+    assert code == 0, err
+    accepted = "raw-scan: warning: accepted with --allow-loss: "
+    assert f"{accepted}usgs: {n - 1} of {n} material x stage series" in err
+    folder = assert_consistent(env)
+    kept = (folder / "refresh-summary.txt").read_text(encoding="utf-8")
+    assert "Accepted with --allow-loss: data the previous snapshot had:" in kept
+    assert f"usgs: {n - 1} of {n} material x stage series would be lost" in kept
+    after = api.technology_report(techs, store.Snapshot(folder))
+    # what the user accepted (issue 6: "the report drops from 162 USGS rows to 5"): only the
+    # rows of technologies that use lithium keep a USGS source; more rows have no data
+    uses_lithium = (before["material"] == "lithium") & (before["stage"] == "mining")
+    assert after["source"].str.startswith("usgs").sum() == uses_lithium.sum()
+    assert before["source"].str.startswith("usgs").sum() > 100
+    assert (after["risk_band"] == "no data").sum() > (before["risk_band"] == "no data").sum()
+
+
+def test_wgi_file_with_one_country_is_refused_for_loss(env, tmp_path, capsys):
+    lines = (FIX / "WGIData.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    china = [line for line in lines if line.startswith('"China","CHN"')]
+    assert {line.split('","')[3] for line in china} >= {
+        f"{d}.EST" for d in ["CC", "GE", "PV", "RL", "RQ", "VA"]
+    }
+    path = tmp_path / "WGIData.csv"
+    path.write_text(lines[0] + "".join(china), encoding="utf-8")
+    gov = bundled("governance")
+    per_year = gov.dropna(subset=["estimate"]).groupby(["country", "year"])["indicator"].nunique()
+    complete = set(per_year[per_year == 6].index.get_level_values("country"))
+    out = refused(capsys, ["refresh", "wgi", "--file", str(path), "-q"], env)
+    assert out[0] == (
+        f"raw-scan: error: wgi: governance (all six WGI dimensions) would be lost for "
+        f"{len(complete) - 1} of {len(complete)} countries: "
+        + ", ".join(sorted(complete - {"CHN"})[:8])
+        + f" and {len(complete) - 9} more"
+    )
+    assert any("material x stage rows would lose their supplier governance" in x for x in out)
+
+
+VALUES = {  # replacement of Australia's 2023 lithium cell (86000) -> the error line
+    "1e300": "lithium mining, Australia 2023: quantity 1e+300 is absurdly large (more than "
+    "1e+12 in any unit)",
+    "inf": "lithium mining, Australia 2023: quantity inf is infinite",
+    "nan": "lithium mining, Australia 2023: quantity nan is nan, not a number",
+    "-5": "negative quantity in 1 rows, e.g. lithium mining Australia 2023",  # the parser's
+    # 10 million t: more than 10 x the world total of 184,680 t (sum of the country rows)
+    "10000000": "lithium mining, Australia 2023: 1e+07 t is more than 10 times the active "
+    "snapshot's world total (184,680 t)",
+}
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_impossible_values_are_errors_even_with_allow_loss(
+    value, env, seeded_usgs, tmp_path, capsys
+):
+    shutil.copytree(seeded_usgs, env)
+    path = tmp_path / "mcs2024_world.zip"
+    edit = lambda data: data.replace(AUS_LITHIUM, AUS_LITHIUM.replace(b"86000", value.encode()))  # noqa: E731
+    path.write_bytes(zip_with(SERVED["usgs"].file, edit=edit))
+    for extra in ([], ["--allow-loss"]):
+        lines = refused(capsys, ["refresh", "usgs", "--file", str(path), "-q", *extra], env)
+        assert lines[0] == f"raw-scan: error: usgs: mcs2024_world.zip: {VALUES[value]}"
+        assert lines[-1] == "raw-scan: the active datasets were not changed (usgs failed)"
+
+
+def test_an_all_zero_series_is_an_error(env, seeded_usgs, tmp_path, capsys):
+    shutil.copytree(seeded_usgs, env)
+
+    def zeros(data: bytes) -> bytes:  # every 2022 and 2023 production cell of lithium -> 0
+        rows = data.decode("utf-8-sig").split("\n")
+        out = [rows[0]]
+        for row in rows[1:]:
+            cells = row.split(",")
+            if len(cells) > 5 and cells[0] == "MCS2024":
+                start = 3 if not row.count('"') else 4  # the Type cell is quoted
+                cells[start], cells[start + 1] = "0", "0"
+            out.append(",".join(cells))
+        return "\n".join(out).encode()
+
+    path = tmp_path / "mcs2024_world.zip"
+    path.write_bytes(zip_with(SERVED["usgs"].file, edit=zeros))
+    lines = refused(capsys, ["refresh", "usgs", "--file", str(path), "-q", "--allow-loss"], env)
+    # 11 rows of the lithium file (8 countries, United States W, Other countries, World)
+    assert (
+        "raw-scan: error: usgs: mcs2024_world.zip: lithium mining 2022: every one of its "
+        in (lines[0])
+    )
+    assert lines[0].endswith(" values is zero")
+
+
+def test_australia_falling_to_zero_is_refused_as_a_coverage_loss(
+    env, seeded_usgs, tmp_path, capsys
+):
+    shutil.copytree(seeded_usgs, env)
+    path = tmp_path / "mcs2024_world.zip"
+    edit = lambda data: data.replace(AUS_LITHIUM, AUS_LITHIUM.replace(b"86000", b"0"))  # noqa: E731
+    path.write_bytes(zip_with(SERVED["usgs"].file, edit=edit))
+    lines = refused(capsys, ["refresh", "usgs", "--file", str(path), "-q"], env)
+    # 2023e countries sum to 184,680 t (> the rounded world 180,000): coverage 100 %; without
+    # Australia's 86,000 t they sum to 98,680 t, under the world row: 98,680 / 180,000 = 55 %
+    assert lines[0] == (
+        "raw-scan: error: report: 1 material x stage row would lose more than 10% of the world "
+        "supply attributed to countries: lithium mining 100%→55%"
+    )
+    assert lines[1] == (
+        "raw-scan: warning: usgs: 1 value moved by more than 10 times: lithium mining, "
+        "Australia 2023: 86,000 → 0 t"
+    )
+
+
+def test_the_2017_world_mining_data_workbook_does_not_replace_newer_data(env, capsys):
+    wmd = FIXTURES / "wmd2017_6.4_production_by_minerals_trimmed.xlsx"
+    lines = refused(capsys, ["refresh", "wmd", "--file", str(wmd), "-q"], env)
+    p = bundled("production")
+    newest = int(p.loc[p["source"].str.startswith("wmd"), "year"].max())  # 2024 (wmd-gpr)
+    assert f"raw-scan: error: wmd: its newest data year would go back from {newest} to 2015" in (
+        lines
+    )
+    assert any(" would go back to older data: " in line for line in lines)
+
+
+def test_the_trimmed_usgs_fixture_is_refused(env, capsys):
+    lines = refused(
+        capsys,
+        ["refresh", "usgs", "--file", str(FIXTURES / "usgs_mcs2024_world_trimmed.zip")],
+        env,
+    )
+    assert "raw-scan: usgs: 66 rows parsed (usgs-mcs-2024)" not in lines  # messages say usgs:
+    assert "usgs: 66 rows parsed (usgs-mcs-2024)" in lines  # parsed, then refused
+    n = usgs_series()
+    # the trimmed zip has copper (mine, refinery), gallium and lithium: 4 series
+    assert (
+        f"raw-scan: error: usgs: {n - 4} of {n} material x stage series would be lost: "
+        in (lines[1])
+    )
+
+
+def test_the_eu_results_table_gets_the_generic_row_and_key_checks(env, tmp_path, capsys):
+    text = (FIX / "eureport_results.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path / "eureport_results.csv"
+    path.write_text("".join(text[:46]), encoding="utf-8")  # the header and 45 of 91 rows
+    lines = refused(capsys, ["refresh", "eu", "--file", str(path), "-q"], env)
+    rows = len(bundled("eu_assessment"))
+    assert lines[0].startswith(f"raw-scan: error: eu: eu_assessment: rows would drop from {rows}")
+    assert any("eu_assessment: " in x and " material values would be lost: " in x for x in lines)
+
+
+# ----------------------------------------------------------------- what is accepted
+def test_the_full_real_files_refresh_with_no_finding(env, capsys):
+    """The full MCS 2024 zip and WGI file are what the bundled snapshot was built from."""
+    wgi_zip = ROOT / "benchmarks" / "data" / "WGI_CSV.zip"
+    for sid, path in (("usgs", FULL_USGS), ("wgi", wgi_zip)):
+        result = refresh.refresh([sid], file=path, progress=False)
+        assert result.refreshed == [sid]
+        assert result.review.findings == []
+        assert "No change in top producers" in result.summary
+
+
+def test_a_jump_is_reported_and_accepted(env, seeded_usgs, tmp_path, capsys):
+    shutil.copytree(seeded_usgs, env)
+    # Chile 2023: 44,000 -> 440,000 t, ten times more and still under 10 x the world total
+    old = b'Chile,"Mine production, lithium content",38000,44000,'
+    path = tmp_path / "mcs2024_world.zip"
+    path.write_bytes(
+        zip_with(
+            SERVED["usgs"].file, edit=lambda d: d.replace(old, old.replace(b"44000", b"440001"))
+        )
+    )
+    code, out, err = call(["refresh", "usgs", "--file", str(path), "-q"], capsys)
+    assert code == 0, err
+    assert (
+        "raw-scan: warning: usgs: 1 value moved by more than 10 times: lithium mining, Chile "
+        "2023: 44,000 → 440,001 t" in err
+    )
+    kept = (active_manifest(env)[0] / "refresh-summary.txt").read_text(encoding="utf-8")
+    assert "Reported (accepted): large moves against the previous snapshot:" in kept
+    assert "lithium mining, Chile 2023: 44,000 → 440,001 t" in kept
+
+
+def test_a_crma_list_file_records_its_edition_as_read_from_the_file(env, capsys):
+    code, out, err = call(
+        ["refresh", "eu", "--file", str(FIX / "crma_2024_1252_annex_I_II_lists_TRANSCRIBED.csv")],
+        capsys,
+    )
+    assert code == 0, err
+    entry = store.manifest()["datasets"]["crma"]
+    # source_location: "Regulation (EU) 2024/1252, Annex I, Section 1, point (a)"
+    assert (entry["edition"], entry["file"], entry["origin"]) == (
+        "eu-crma-2024",
+        "crma_2024_1252_annex_I_II_lists_TRANSCRIBED.csv",
+        "refreshed",
+    )
+    assert store.manifest()["datasets"]["eu"]["origin"] == "bundled"  # not touched
+
+
+# ----------------------------------------------------------------- the checks, one by one
+def _prod(rows: list[tuple]) -> pd.DataFrame:
+    cols = ["material", "stage", "country", "country_name", "row_kind", "year", "quantity"]
+    df = pd.DataFrame(rows, columns=cols)
+    return df.assign(unit="t", basis="content", value_status="reported", source="demo-2024")
+
+
+def test_units_of_mass_are_compared_in_tonnes():
+    old = _prod([("x", "mining", "AAA", "A", "country", 2023, 5000.0)]).assign(unit="t")
+    new = _prod([("x", "mining", "AAA", "A", "country", 2023, 5.1)]).assign(unit="kt")
+    inc = validate.Incoming("demo", "f.csv", {"production": new})
+    assert validate.Production().values(new, old, inc) == []  # 5.1 kt is 5,100 t
+    new = new.assign(quantity=51_000.0)  # 51,000 kt = 51 Mt: more than 10 x 5,000 t
+    found = validate.Production().values(new, old, inc)
+    assert [f.level for f in found] == [validate.ERROR, validate.JUMP]
+    assert found[0].message == (
+        "f.csv: x mining, A 2023: 51,000 kt is more than 10 times the active snapshot's world "
+        "total (5,000 t)"
+    )
+
+
+def test_an_unknown_table_kind_gets_row_and_key_coverage():
+    kind = validate.kind("trade")  # no checks of its own (yet)
+    old = pd.DataFrame({"partner": ["CHN", "USA", "DEU"], "year": [2022, 2022, 2022]})
+    assert kind.coverage("trade", old, old, "baci") == []
+    lost = kind.coverage("trade", old, old.iloc[:2], "baci")
+    assert [f.message for f in lost] == [
+        "trade: rows would drop from 3 to 2",
+        "trade: 1 partner value would be lost: DEU",
+    ]
+    assert {f.level for f in lost} == {validate.LOSS}
+
+
+def test_review_on_the_bundled_snapshot_against_itself_finds_nothing():
+    snap = store.Snapshot(store.bundled_dir())
+    incoming = [validate.Incoming("usgs", "x", {"production": _own_rows(snap, "usgs")})]
+    assert validate.review(snap, snap, incoming).findings == []
+
+
+def _own_rows(snap, source):
+    p = snap.load("production")
+    return p[p["source"].str.startswith(source)].reset_index(drop=True)
+
+
+def test_the_manifest_of_a_refused_refresh_is_never_written(env, tmp_path, capsys):
+    path = tmp_path / "mcs2024_world.zip"
+    path.write_bytes(zip_with(FULL_USGS, keep={LITHI}))
+    refused(capsys, ["refresh", "usgs", "--file", str(path), "-q"], env)
+    assert not list(env.glob("snapshots/*")) and not list(env.glob(".staging-*"))
+    assert json.loads((store.bundled_dir() / "manifest.json").read_text())["kind"] == "bundled"
