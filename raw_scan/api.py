@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from raw_scan import exposure, store
+from raw_scan import catalogue, exposure, methods, store
 from raw_scan import scenario as scenario_mod
 from raw_scan.assess import STAGES, StageResult, assess
 from raw_scan.economies import Economy
@@ -39,6 +39,13 @@ __all__ = [
     "materials_table",
     "technologies",
     "technology_report",
+    "technology_ids",
+    "BOM_COLUMNS",
+    "read_bom",
+    "bom_report",
+    "bom_summary",
+    "compare_methods",
+    "with_method",
     "summarise",
     "material_card",
     "sources_used",
@@ -90,6 +97,7 @@ REPORT_COLUMNS = [
     "source",
     "drivers",
     "note",
+    *methods.COLUMNS,  # method, method_score, method_band, method_drivers (--method)
 ]
 MATERIAL_COLUMNS = [c for c in REPORT_COLUMNS if c not in ("technology", "evidence")]
 # Added to the report and material columns when an economy is given (``trade_year`` is the year
@@ -128,7 +136,7 @@ def materials_table(snap: Snapshot | None = None) -> pd.DataFrame:
     )
     out = order.groupby("material", sort=False).head(1).drop(columns="_k")
     names = snap.load("materials").set_index("id")["name"]
-    out = out.assign(name=out["material"].map(names))
+    out = with_method(out.assign(name=out["material"].map(names)), snap=snap)
     return out.sort_values(
         ["risk_score", "material"], ascending=[False, True], na_position="last"
     ).reset_index(drop=True)
@@ -136,36 +144,130 @@ def materials_table(snap: Snapshot | None = None) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- per technology
 def technologies(snap: Snapshot | None = None) -> pd.DataFrame:
+    """Built-in and user-defined technologies (``origin``), with their number of materials."""
     snap = _snap(snap)
-    techs = snap.load("technologies")
-    links = snap.load("technology_materials")
-    counts = links.groupby("technology").size()
+    techs = catalogue.technologies(snap)
+    counts = catalogue.links(snap).groupby("technology")["material"].nunique()
     return techs.assign(materials=techs["id"].map(counts).fillna(0).astype(int))
+
+
+def technology_ids(snap: Snapshot | None = None) -> list[str]:
+    """Every technology id, built-in then user-defined (what ``--all`` means)."""
+    return list(catalogue.technologies(_snap(snap))["id"])
+
+
+def with_method(
+    df: pd.DataFrame,
+    method: str = methods.DEFAULT,
+    economy: str | None = None,
+    snap: Snapshot | None = None,
+    year: int | None = None,
+) -> pd.DataFrame:
+    """``df`` (rows keyed by material and stage) with the method's columns: method,
+    method_score, method_band and method_drivers."""
+    scores = methods.scores(method, _snap(snap), economy, year)
+    drop = [c for c in scores.columns if c in df.columns and c not in ("material", "stage")]
+    return df.drop(columns=drop).merge(scores, on=["material", "stage"], how="left")
 
 
 def technology_report(
     names: list[str],
     snap: Snapshot | None = None,
+    method: str = methods.DEFAULT,
     economy: str | None = None,
     year: int | None = None,
 ) -> pd.DataFrame:
-    """Long table: technology x material x stage with indicators, evidence and source; with
-    an ``economy`` (and trade ``year``, the latest by default) also its import figures
-    (``ECONOMY_REPORT_COLUMNS``)."""
+    """Long table: technology x material x stage with indicators, evidence, source and the
+    score and band of ``method``; with an ``economy`` (and trade ``year``, the latest by
+    default) also its import figures (``ECONOMY_REPORT_COLUMNS``). Works for built-in and
+    user-defined technologies; a BOM line restricted to one stage keeps only that stage."""
     snap = _snap(snap)
+    methods.get(method, economy)  # a bad method fails before any work
     figures = _economy_figures(economy, year, snap)
     ids = list(dict.fromkeys(resolve_technology(n, snap) for n in names))
-    links = snap.load("technology_materials")
-    links = links[links["technology"].isin(ids)][["technology", "material", "evidence"]]
+    links = catalogue.links(snap)
+    links = links[links["technology"].isin(ids)][
+        ["technology", "material", "evidence", "bom_stage"]
+    ]
+    out = _report(links, ids, snap, method, economy, year)[REPORT_COLUMNS]
+    return out if figures is None else _with_economy(out, figures)
+
+
+def _report(
+    links: pd.DataFrame, order: list[str], snap, method, economy, year=None
+) -> pd.DataFrame:
+    """Rows of ``links`` (technology, material, evidence, bom_stage, ...) joined with the stage
+    table and the method; technologies in ``order``, materials worst first."""
     out = links.merge(stage_table(snap), on="material", how="left")
-    # technologies in the order asked; materials worst first; a material's stages together
-    out["_t"] = out["technology"].map({t: i for i, t in enumerate(ids)})
-    out["_m"] = out.groupby(["technology", "material"])["risk_score"].transform("max").fillna(-1)
+    keep = out["bom_stage"].isna() | (out["bom_stage"] == out["stage"])
+    out = with_method(out[keep], method, economy, snap, year)
+    out["_t"] = out["technology"].map({t: i for i, t in enumerate(order)})
+    out["_m"] = out.groupby(["technology", "material"])["method_score"].transform("max")
+    out["_m"] = out["_m"].fillna(-1)
     out = out.sort_values(
         ["_t", "_m", "material", "stage"], ascending=[True, False, True, True], kind="mergesort"
     )
-    out = out[REPORT_COLUMNS].reset_index(drop=True)
-    return out if figures is None else _with_economy(out, figures)
+    return out.drop(columns=["_t", "_m"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- a bill of materials
+BOM_COLUMNS = [
+    "product",
+    "material",
+    "stage",
+    "quantity",
+    "quantity_unit",
+    "quantity_kg",
+    "mass_share",
+    "bom_line",
+    *[c for c in REPORT_COLUMNS if c not in ("technology", "material", "stage", "evidence")],
+]
+
+
+def read_bom(path, snap: Snapshot | None = None):
+    """A checked bill of materials (``raw_scan.bom.Bom``); ``bom.BomError`` lists bad lines."""
+    from raw_scan import bom
+
+    return bom.read(path, _snap(snap))
+
+
+def bom_report(
+    bom,
+    snap: Snapshot | None = None,
+    method: str = methods.DEFAULT,
+    economy: str | None = None,
+    year: int | None = None,
+) -> pd.DataFrame:
+    """The technology report for a BOM's materials (each BOM line's stage, or both), with the
+    quantity, its mass in kg and its share of the BOM's mass."""
+    snap = _snap(snap)
+    methods.get(method, economy)
+    total = bom.total_kg
+    links = pd.DataFrame(
+        [
+            {
+                "technology": bom.name,
+                "material": line.material,
+                "evidence": "bom",
+                "bom_stage": line.stage,
+                "quantity": line.quantity,
+                "quantity_unit": line.unit,
+                "quantity_kg": line.kg,
+                "mass_share": line.kg / total,
+                "bom_line": line.line,
+            }
+            for line in bom.lines
+        ]
+    )
+    out = _report(links, [bom.name], snap, method, economy, year)
+    return out.assign(product=out["technology"])
+
+
+def bom_summary(report: pd.DataFrame):
+    """Mass-weighted summary of a BOM report (``scoring.weighting.MassSummary``)."""
+    from raw_scan.scoring import weighting
+
+    return weighting.mass_summary(report)
 
 
 def _economy_figures(economy: str | None, year: int | None, snap: Snapshot):
@@ -279,23 +381,28 @@ class TechnologySummary:
 
 
 def summarise(report: pd.DataFrame, snap: Snapshot | None = None) -> list[TechnologySummary]:
-    """Per technology: materials counted by their worst band, and the worst materials and why."""
-    techs = _snap(snap).load("technologies").set_index("id")["name"]
+    """Per technology: materials counted by their worst band, and the worst materials and why,
+    under the report's method (``method_band``/``method_score``; the composite without them)."""
+    techs = catalogue.technologies(_snap(snap)).set_index("id")["name"]
+    band, score, drivers = (
+        ("method_band", "method_score", "method_drivers")
+        if "method_band" in report.columns
+        else ("risk_band", "risk_score", "drivers")
+    )
     out = []
     for tech, rows in report.groupby("technology", sort=False):
-        worst_rows = rows[rows["bottleneck"]] if rows["bottleneck"].any() else rows
         per_material = (
-            rows.assign(_o=rows["risk_band"].map(composite.BAND_ORDER))
-            .groupby("material")["_o"]
-            .max()
+            rows.assign(_o=rows[band].map(methods.BAND_ORDER)).groupby("material")["_o"].max()
         )
         by_band = {
-            b: int((per_material == composite.BAND_ORDER[b]).sum())
-            for b in (*reversed(composite.BANDS), composite.NO_DATA)
+            b: int((per_material == methods.BAND_ORDER[b]).sum())
+            for b in (*reversed(methods.BANDS), methods.NO_DATA)
         }
+        # each material once, at its worst stage under the method
         top = (
-            worst_rows.dropna(subset=["risk_score"])
-            .sort_values("risk_score", ascending=False)
+            rows.dropna(subset=[score])
+            .sort_values(score, ascending=False, kind="mergesort")
+            .drop_duplicates("material")
             .head(3)
         )
         out.append(
@@ -308,15 +415,36 @@ def summarise(report: pd.DataFrame, snap: Snapshot | None = None) -> list[Techno
                     {
                         "material": r["material"],
                         "stage": r["stage"],
-                        "risk_band": r["risk_band"],
-                        "risk_score": r["risk_score"],
-                        "drivers": r["drivers"],
+                        "risk_band": r[band],
+                        "risk_score": r[score],
+                        "drivers": r[drivers],
                     }
                     for r in top.to_dict("records")
                 ],
             )
         )
     return out
+
+
+# ---------------------------------------------------------------- methods side by side
+def compare_methods(
+    technologies: list[str] | None = None,
+    economy: str | None = None,
+    rank_margin: int | None = None,
+    snap: Snapshot | None = None,
+    year: int | None = None,
+):
+    """Every applicable method on the materials of ``technologies`` (every material when
+    None): ``raw_scan.compare.Comparison`` with ranks, flags, reasons and Spearman's rho."""
+    from raw_scan import compare
+
+    snap = _snap(snap)
+    ids = (
+        list(snap.load("materials")["id"])
+        if technologies is None
+        else compare.materials_of(technologies, snap)
+    )
+    return compare.compare(ids, economy, rank_margin, snap, year)
 
 
 # ---------------------------------------------------------------- one material
@@ -335,17 +463,21 @@ class MaterialCard:
 def material_card(
     name: str,
     snap: Snapshot | None = None,
+    method: str = methods.DEFAULT,
     economy: str | None = None,
     year: int | None = None,
 ) -> MaterialCard:
-    """A material's risk card; with an ``economy`` its stages gain the economy's figures."""
+    """A material's risk card under ``method``; with an ``economy`` its stages gain the
+    economy's figures."""
     snap = _snap(snap)
+    methods.get(method, economy)
     mid = resolve_material(name, snap)
     figures = _economy_figures(economy, year, snap)
     materials = snap.load("materials").set_index("id")
     m = materials.loc[mid]
     stages = stage_table(snap)
-    stages = stages[stages["material"] == mid].reset_index(drop=True)
+    stages = with_method(stages[stages["material"] == mid], method, economy, snap, year)
+    stages = stages.reset_index(drop=True)
     if figures is not None:
         stages = _with_economy(stages, figures)
     producers = {}
@@ -364,7 +496,7 @@ def material_card(
             hit = crma[(crma["annex"] == annex) & (crma["point"] == point)]
             kind = "strategic" if annex == "I" else "critical"
             listed += [f"{kind}: Annex {annex} ({point}) {t}" for t in hit["material_en"]]
-    links = snap.load("technology_materials")
+    links = catalogue.links(snap)
     return MaterialCard(
         material=mid,
         name=str(m["name"]),
@@ -517,7 +649,7 @@ def scenario(
         raise UsageError("--year needs --economy (the year of the trade data)")
     sc = Scenario(scenario_mod.resolve_countries(without, snap), stage, fraction)
     ids = _technology_ids(technologies, snap)
-    links = snap.load("technology_materials")
+    links = catalogue.links(snap)  # built-in and user-defined technologies
     links = links[links["technology"].isin(ids)]
     used = links.groupby("material", sort=False)["technology"].agg(
         lambda t: "|".join(sorted(set(t), key=ids.index))
@@ -553,7 +685,7 @@ def trade_sources(snap: Snapshot | None = None) -> list[str]:
 
 def _technology_ids(names: list[str] | None, snap: Snapshot) -> list[str]:
     if not names:
-        return list(snap.load("technologies")["id"])
+        return technology_ids(snap)
     return list(dict.fromkeys(resolve_technology(n, snap) for n in names))
 
 
@@ -576,7 +708,7 @@ def grid(technologies: list[str] | None = None, snap: Snapshot | None = None) ->
     Worst materials first."""
     snap = _snap(snap)
     ids = _technology_ids(technologies, snap)
-    links = snap.load("technology_materials")
+    links = catalogue.links(snap)  # built-in and user-defined technologies
     links = links[links["technology"].isin(ids)]
     mats = materials_table(snap)
     mats = mats[mats["material"].isin(set(links["material"]))].copy()

@@ -21,6 +21,7 @@ ALIASES: dict[str, str] = {
     "congo, d.r.": "COD",
     "democratic republic of congo": "COD",
     "democratic republic of the congo": "COD",
+    "dr congo": "COD",
     "congo (brazzaville)": "COG",
     "congo, rep.": "COG",
     "korea, north": "PRK",

@@ -21,11 +21,11 @@ ISO3 code or ``EU27``.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from raw_scan.config import config_dir
 from raw_scan.errors import UsageError
 
 # Member states of the EU since 1 February 2020 (Council of the EU; ISO 3166 alpha-3).
@@ -99,15 +99,6 @@ class Economy:
             + " inflates imports and exports alike: partner shares describe trade flows, not "
             "what the economy itself uses"
         ]
-
-
-def config_dir() -> Path:
-    env = os.environ.get("RAW_SCAN_CONFIG_DIR")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("raw-scan", appauthor=False))
 
 
 def config_path() -> Path:

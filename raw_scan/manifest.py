@@ -81,6 +81,17 @@ SOURCES: dict[str, dict[str, str]] = {
         "citation": "Grohol, M. & Veeh, C. (2023) Study on the critical raw materials for the EU "
         "2023 - Final report, doi:10.2873/725585",
     },
+    "eu-crm-2023-trade": {
+        "name": "EU 2023 assessment: trade-related parameters (t) per supplier country",
+        "publisher": "European Commission (DG GROW); values transcribed by the CritMAT project "
+        "(meyerdata/CritMAT, eureport_tradeparameters.csv)",
+        "edition": "2023 assessment (fifth list); t > 1 export restriction or tax, 0.8 EU trade "
+        "agreement",
+        "url": "https://doi.org/10.2873/725585",
+        "licence": "CC BY 4.0 (Commission Decision 2011/833/EU)",
+        "citation": "Grohol, M. & Veeh, C. (2023) Study on the critical raw materials for the EU "
+        "2023 - Final report, doi:10.2873/725585 (trade parameters per material and country)",
+    },
     "eu-crma-2024": {
         "name": "Critical Raw Materials Act, Annexes I and II",
         "publisher": "European Union (EUR-Lex); transcribed by hand by the raw-scan team",

@@ -70,8 +70,10 @@ def resolve(name: str, table: pd.DataFrame, what: str, command: str) -> str:
 
 
 def resolve_technology(name: str, snap: store.Snapshot | None = None) -> str:
+    from raw_scan import catalogue
+
     snap = snap or store.current()
-    return resolve(name, snap.load("technologies"), "technology", "technologies")
+    return resolve(name, catalogue.technologies(snap), "technology", "technologies")
 
 
 def resolve_material(name: str, snap: store.Snapshot | None = None) -> str:

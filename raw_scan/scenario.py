@@ -267,9 +267,11 @@ def by_technology(
     impact: pd.DataFrame, technologies: list[str], snap: store.Snapshot | None = None
 ) -> pd.DataFrame:
     """Per technology: materials hit, the worst loss and where; ranked, worst first."""
+    from raw_scan import catalogue
+
     snap = snap or store.current()
-    links = snap.load("technology_materials")
-    names = snap.load("technologies").set_index("id")["name"]
+    links = catalogue.links(snap)  # built-in and user-defined technologies
+    names = catalogue.technologies(snap).set_index("id")["name"]
     mats_of: dict[str, list[str]] = {}
     for tech, mat in zip(links["technology"], links["material"], strict=True):
         mats_of.setdefault(tech, [])

@@ -42,6 +42,7 @@ TABLES = (
     "governance",
     "eu_assessment",
     "eu_crma_lists",
+    "eu_trade_parameters",
     "materials",
     "technologies",
     "technology_materials",
@@ -65,7 +66,14 @@ DTYPES = {
     },
 }
 # Text tables: an empty cell is an empty string, not missing ("NA" is Namibia, not a gap).
-TEXT_TABLES = ("materials", "technologies", "technology_materials", "eu_crma_lists", "hs_materials")
+TEXT_TABLES = (
+    "materials",
+    "technologies",
+    "technology_materials",
+    "eu_crma_lists",
+    "eu_trade_parameters",
+    "hs_materials",
+)
 
 
 def table_file(name: str) -> str:

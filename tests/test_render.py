@@ -298,4 +298,4 @@ def test_json_scores_are_rounded_to_the_stated_precision(tmp_path):
 def test_format_is_case_insensitive(spelling, tmp_path):
     proc = run("technologies", "--format", spelling, columns=None, data_dir=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[0] == "id,name,materials,scope"
+    assert proc.stdout.splitlines()[0] == "id,name,materials,scope,origin"

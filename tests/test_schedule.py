@@ -35,7 +35,8 @@ def test_crontab_install_show_remove(crontab, tmp_path):
     assert "--max-age 1" in job
     assert f"-m raw_scan refresh --max-age 1 -q > /dev/null 2>> {shlex.quote(str(log))}" in job
     # the job carries the data directory (the log's folder unless told) and RAW_SCAN_* settings
-    assert f" env {shlex.quote(f'RAW_SCAN_DATA_DIR={log.parent}')} " in job
+    # the job carries the RAW_SCAN_* settings (conftest also sets RAW_SCAN_CONFIG_DIR)
+    assert " env " in job and f" {shlex.quote(f'RAW_SCAN_DATA_DIR={log.parent}')} " in job
     assert shlex.quote(sys.executable) in job
     assert log.parent.is_dir()
     assert crontab.read_text() == USER_LINE + block
@@ -62,7 +63,8 @@ def test_crontab_monthly_with_custom_max_age_and_command(crontab, tmp_path):
         command=["raw-scan", "refresh", "--max-age", "45", "--format", "100%"],
     )
     job = block.splitlines()[1]
-    assert job.startswith("17 3 1 * * env 'RAW_SCAN_DATA_DIR=")
+    # the RAW_SCAN_* settings follow env (conftest also sets RAW_SCAN_CONFIG_DIR)
+    assert job.startswith("17 3 1 * * env ") and " 'RAW_SCAN_DATA_DIR=" in job
     assert " raw-scan refresh --max-age 45 --format 100\\% > /dev/null 2>> " in job
     assert "'" + str(tmp_path / "my logs" / "r.log") + "'" in job
 

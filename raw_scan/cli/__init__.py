@@ -1,9 +1,9 @@
 """The raw-scan command line: one short function per command over ``raw_scan.api``.
 
 Commands live in one module per group (``report``: what the snapshot says; ``scenario``:
-scenario, grid, trend; ``data``: refresh, datasets, schedule); each registers itself on the
-shared ``app`` of ``_common``. ``main`` turns every error raised on purpose into one line on
-stderr and an exit code.
+scenario, grid, trend; ``bom``: a user's bill of materials and methods compared; ``data``:
+refresh, datasets, schedule); each registers itself on the shared ``app`` of ``_common``.
+``main`` turns every error raised on purpose into one line on stderr and an exit code.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from raw_scan.cli import data, economy, report, scenario  # noqa: F401  (registers the commands)
+from raw_scan.cli import bom, data, economy, report, scenario  # noqa: F401  (registers)
 from raw_scan.cli._common import app
 from raw_scan.errors import RawScanError
 

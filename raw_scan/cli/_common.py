@@ -246,7 +246,9 @@ def console(output: Path | None = None):
 
 
 def names_of(table: str) -> dict[str, str]:
-    """id -> name of the technologies or materials table of the command's snapshot."""
-    from raw_scan import store
+    """id -> name of the technologies (built-in and user-defined) or materials of the
+    command's snapshot."""
+    from raw_scan import catalogue, store
 
-    return store.load(table).set_index("id")["name"].to_dict()
+    df = catalogue.technologies(store.current()) if table == "technologies" else store.load(table)
+    return df.set_index("id")["name"].to_dict()

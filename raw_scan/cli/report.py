@@ -17,25 +17,15 @@ from raw_scan.cli._common import (
     pick_format,
     write,
 )
+from raw_scan.cli._options import EconomyOpt, Method, MethodOpt, TradeYearOpt
 from raw_scan.errors import UsageError
-
-EconomyOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--economy",
-        "-e",
-        help="Add this economy's import figures (ISO3, EU27 or a group; see 'raw-scan economy').",
-    ),
-]
-TradeYearOpt = Annotated[
-    int | None,
-    typer.Option("--year", "-y", help="Year of the trade data for --economy (default: latest)."),
-]
 
 
 @app.command()
 def technologies(format: FormatOpt = None, output: OutputOpt = None) -> None:
-    """List the technologies: ids (use them with 'report'), names, number of materials.
+    """List the technologies: ids (use them with 'report'), names, number of materials;
+    technologies saved from a bill of materials ('raw-scan bom FILE --save NAME') are marked
+    (user).
 
     Example: raw-scan technologies
     """
@@ -44,13 +34,15 @@ def technologies(format: FormatOpt = None, output: OutputOpt = None) -> None:
     from raw_scan.report import export
 
     df = api.technologies()
-    cols = ["id", "name", "materials", "scope"]
+    cols = ["id", "name", "materials", "scope", "origin"]
     if format is Format.csv:
         return write(export.to_csv(df, cols), output)
     if format is Format.json:
         return write(export.to_json(export.records(df, cols)), output)
     from raw_scan.report import terminal
 
+    user = df["origin"] == "user"
+    df = df.assign(name=df["name"].where(~user, df["name"] + " (user)"))
     with console(output) as con:
         con.print(terminal.technologies_table(df))
 
@@ -90,6 +82,7 @@ def report(
     format: FormatOpt = None,
     output: OutputOpt = None,
     plot: PlotOpt = None,
+    method: MethodOpt = Method.composite,
 ) -> None:
     """Risk report per technology: every material and stage, its band and its drivers.
 
@@ -98,6 +91,7 @@ def report(
     format = pick_format(format, output)
     from raw_scan import api, store
     from raw_scan.report import export, plots, terminal
+    from raw_scan.report.methods import band_note, method_view
 
     if all_ and technology:
         raise UsageError("give technology names or --all, not both")
@@ -105,8 +99,8 @@ def report(
         raise UsageError("name at least one technology (see 'raw-scan technologies') or use --all")
     if plot:
         plots.check(plot)
-    names = list(store.load("technologies")["id"]) if all_ else list(technology)
-    df = api.technology_report(names, economy=economy, year=year)
+    names = api.technology_ids() if all_ else list(technology)
+    df = api.technology_report(names, method=method.value, economy=economy, year=year)
     columns = api.REPORT_COLUMNS + (api.ECONOMY_REPORT_COLUMNS if economy else [])
     if plot:
         plots.technology_chart(
@@ -123,9 +117,11 @@ def report(
         }
         return write(export.to_json(payload), output)
     mats = store.load("materials").set_index("id")["name"].to_dict()
-    techs = store.load("technologies").set_index("id")["name"].to_dict()
+    techs = api.technologies().set_index("id")["name"].to_dict()
     with console(output) as con:
-        terminal.print_report(con, df, summaries, mats, techs, api.sources_used(df))
+        terminal.print_report(
+            con, method_view(df), summaries, mats, techs, api.sources_used(df), band_note(method)
+        )
         if economy:
             from raw_scan.report import economy as render
 
@@ -140,6 +136,7 @@ def material(
     format: FormatOpt = None,
     output: OutputOpt = None,
     plot: PlotOpt = None,
+    method: MethodOpt = Method.composite,
 ) -> None:
     """Risk card of one material: producers by country and stage, indicators, EU status.
 
@@ -147,12 +144,13 @@ def material(
     """
     format = pick_format(format, output)
     from raw_scan import api
-    from raw_scan.report import card as card_view
+    from raw_scan.report import card as card_render
     from raw_scan.report import export, plots
+    from raw_scan.report.methods import band_note, card_view
 
     if plot:
         plots.check(plot)
-    card = api.material_card(name, economy=economy, year=year)
+    card = api.material_card(name, method=method.value, economy=economy, year=year)
     sources = api.sources_used(card.stages)
     columns = api.MATERIAL_COLUMNS + (api.ECONOMY_REPORT_COLUMNS if economy else [])
     if plot:
@@ -171,8 +169,9 @@ def material(
             "sources": sources,
         }
         return write(export.to_json(payload), output)
+    card.stages = card_view(card.stages)
     with console(output) as con:
-        card_view.material_card(con, card, sources)
+        card_render.material_card(con, card, sources, band_note(method))
         if economy:
             from raw_scan.report import economy as render
 

@@ -112,7 +112,7 @@ def eu_status_panel(card) -> Panel:
     return Panel(Text("\n".join(lines)), title="EU status", title_align="left", box=box.ROUNDED)
 
 
-def material_card(console: Console, card, sources) -> None:
+def material_card(console: Console, card, sources, band_note=None) -> None:
     console.print(Panel(Text(card.name, style="bold"), subtitle=card.material, box=box.HEAVY))
     console.print(indicators_table(card.stages))
     for r in card.stages.to_dict("records"):
@@ -122,4 +122,4 @@ def material_card(console: Console, card, sources) -> None:
         row = card.stages[card.stages["stage"] == stage].iloc[0]
         console.print(producers_panel(stage, row, shares))
     console.print(eu_status_panel(card))
-    console.print(sources_footer(sources))
+    console.print(sources_footer(sources, band_note))

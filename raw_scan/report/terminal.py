@@ -72,7 +72,8 @@ SPARE_MARKS = ("‡", "§", "¶")
 
 def evidence_marks(values) -> dict[str, str]:
     """A marker per evidence grade other than ``read`` among ``values``."""
-    present = {str(v) for v in values if not _nan(v) and v != "read"}
+    # "bom": a link of a user's own bill of materials, which needs no marker
+    present = {str(v) for v in values if not _nan(v) and v not in ("read", "bom")}
     marks = {v: mark for v, (mark, _) in EVIDENCE.items() if v in present}
     for i, v in enumerate(sorted(present - set(EVIDENCE))):
         marks[v] = SPARE_MARKS[i % len(SPARE_MARKS)] * (1 + i // len(SPARE_MARKS))
@@ -167,12 +168,17 @@ def summary_panel(summary, names: dict[str, str] | None = None) -> Panel:
     return Panel(Group(*lines), title="Summary", title_align="left", box=box.ROUNDED)
 
 
-def sources_footer(sources: list[dict]) -> Text:
+def sources_footer(sources: list[dict], band_note: str | None = None) -> Text:
     text = Text("Data: ", style="dim")
     text.append("; ".join(f"{s['name']} ({s['licence']})" for s in sources), style="dim")
     text.append(
-        "\nBand = composite of concentration (HHI), supplier governance (WGI) and "
-        "recycling (EoL-RIR); ◆ = bottleneck stage; Gov. = supplier WGI 0-10, 10 worst; "
+        "\n"
+        + (
+            band_note
+            or "Band = composite of concentration (HHI), supplier governance (WGI) and "
+            "recycling (EoL-RIR)"
+        )
+        + "; ◆ = bottleneck stage; Gov. = supplier WGI 0-10, 10 worst; "
         "CRM/SRM = CRMA critical/strategic. See docs/methodology.md.",
         style="dim",
     )
@@ -180,13 +186,13 @@ def sources_footer(sources: list[dict]) -> Text:
 
 
 def print_report(
-    console: Console, report: pd.DataFrame, summaries, names, tech_names, sources
+    console: Console, report: pd.DataFrame, summaries, names, tech_names, sources, band_note=None
 ) -> None:
     for s in summaries:
         rows = report[report["technology"] == s.technology]
         console.print(technology_table(tech_names[s.technology], rows, names))
         console.print(summary_panel(s, names))
-    console.print(sources_footer(sources))
+    console.print(sources_footer(sources, band_note))
 
 
 MATERIALS_COLUMNS = (

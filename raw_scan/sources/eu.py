@@ -206,6 +206,48 @@ def attach_material_ids(results: pd.DataFrame, materials: pd.DataFrame) -> pd.Da
     return out
 
 
+TRADE_STAGES = {"primary": "mining", "refined": "refining"}
+
+
+def parse_trade_parameters(path: Path, materials: pd.DataFrame) -> pd.DataFrame:
+    """The trade-related parameter t of the EU 2023 supply-risk formula, per material, supplier
+    country, stage and scope (world or EU sourcing). t > 1 marks an export restriction or tax
+    of that country, t = 0.8 an EU trade agreement; countries not listed have t = 1.
+
+    Columns: material (raw-scan id, '' where none), eu_name, country (ISO3), stage, scope,
+    parameter.
+    """
+    from raw_scan.countries import to_iso3
+
+    raw = read_csv(path)
+    need = ["material_name", "country_name", "parameter", "category", "scope"]
+    missing = [c for c in need if c not in raw.columns]
+    if missing:
+        raise DataValidationError(f"eu: {Path(path).name}: missing columns {', '.join(missing)}")
+    rows = []
+    for line, r in enumerate(raw.to_dict("records"), start=2):
+        iso3 = to_iso3(r["country_name"])
+        value = _num(r["parameter"])
+        stage = TRADE_STAGES.get(r["category"].strip())
+        if iso3 is None or value is None or stage is None or r["scope"] not in ("world", "eu"):
+            raise DataValidationError(
+                f"eu: {Path(path).name}: line {line}: cannot read "
+                f"{r['material_name']!r}, {r['country_name']!r}, {r['parameter']!r}, "
+                f"{r['category']!r}, {r['scope']!r}"
+            )
+        rows.append(
+            {
+                "eu_name": r["material_name"].strip(),
+                "country": iso3,
+                "stage": stage,
+                "scope": r["scope"],
+                "parameter": value,
+            }
+        )
+    df = pd.DataFrame(rows).drop_duplicates(["eu_name", "country", "stage", "scope"])
+    return attach_material_ids(df, materials)
+
+
 # ------------------------------------------------------------------ Table A (major supplier)
 TABLE_A_SOURCE = "eu-crm-2023-table-a"
 TABLE_A_YEAR = 2023  # the edition of the assessment: Table A gives no data year
