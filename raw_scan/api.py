@@ -20,7 +20,7 @@ from raw_scan import scenario as scenario_mod
 from raw_scan.assess import STAGES, StageResult, assess
 from raw_scan.economies import Economy
 from raw_scan.exposure import ECONOMY_COLUMNS, SCREEN_COLUMNS
-from raw_scan.names import resolve_material, resolve_technology, split
+from raw_scan.names import resolve_material, resolve_technologies, resolve_technology, split
 from raw_scan.scenario import Scenario
 from raw_scan.scoring import composite
 from raw_scan.scoring.dependency import Thresholds
@@ -184,7 +184,7 @@ def technology_report(
     snap = _snap(snap)
     methods.get(method, economy)  # a bad method fails before any work
     figures = _economy_figures(economy, year, snap)
-    ids = list(dict.fromkeys(resolve_technology(n, snap) for n in names))
+    ids = resolve_technologies(names, snap)
     links = catalogue.links(snap)
     links = links[links["technology"].isin(ids)][
         ["technology", "material", "evidence", "bom_stage"]
@@ -389,27 +389,37 @@ def summarise(report: pd.DataFrame, snap: Snapshot | None = None) -> list[Techno
         if "method_band" in report.columns
         else ("risk_band", "risk_score", "drivers")
     )
+    # plain Python over the report's records (a few hundred): much faster than per-technology
+    # pandas group-bys
+    cols = ["technology", "material", "stage", band, score, drivers]
+    records = report[cols].to_dict("records")
+    order = list(dict.fromkeys(r["technology"] for r in records))
     out = []
-    for tech, rows in report.groupby("technology", sort=False):
-        per_material = (
-            rows.assign(_o=rows[band].map(methods.BAND_ORDER)).groupby("material")["_o"].max()
-        )
+    for tech in order:
+        rows = [r for r in records if r["technology"] == tech]
+        worst_band: dict[str, int] = {}
+        for r in rows:
+            o = methods.BAND_ORDER.get(r[band])
+            if o is not None and o > worst_band.get(r["material"], -1):
+                worst_band[r["material"]] = o
+            else:
+                worst_band.setdefault(r["material"], -1 if o is None else o)
         by_band = {
-            b: int((per_material == methods.BAND_ORDER[b]).sum())
+            b: sum(1 for o in worst_band.values() if o == methods.BAND_ORDER[b])
             for b in (*reversed(methods.BANDS), methods.NO_DATA)
         }
-        # each material once, at its worst stage under the method
-        top = (
-            rows.dropna(subset=[score])
-            .sort_values(score, ascending=False, kind="mergesort")
-            .drop_duplicates("material")
-            .head(3)
-        )
+        # each material once, at its worst stage under the method (ties: the report's order)
+        scored = sorted((r for r in rows if not _missing(r[score])), key=lambda r: -float(r[score]))
+        top, seen = [], set()
+        for r in scored:
+            if r["material"] not in seen:
+                seen.add(r["material"])
+                top.append(r)
         out.append(
             TechnologySummary(
                 technology=tech,
                 name=str(techs.get(tech, tech)),
-                materials=int(len(per_material)),
+                materials=len(worst_band),
                 by_band=by_band,
                 worst=[
                     {
@@ -419,11 +429,15 @@ def summarise(report: pd.DataFrame, snap: Snapshot | None = None) -> list[Techno
                         "risk_score": r[score],
                         "drivers": r[drivers],
                     }
-                    for r in top.to_dict("records")
+                    for r in top[:3]
                 ],
             )
         )
     return out
+
+
+def _missing(x) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and x != x)
 
 
 # ---------------------------------------------------------------- methods side by side
@@ -686,7 +700,7 @@ def trade_sources(snap: Snapshot | None = None) -> list[str]:
 def _technology_ids(names: list[str] | None, snap: Snapshot) -> list[str]:
     if not names:
         return technology_ids(snap)
-    return list(dict.fromkeys(resolve_technology(n, snap) for n in names))
+    return resolve_technologies(names, snap)
 
 
 GRID_FIXED = [

@@ -91,10 +91,17 @@ def _assess(folder: str) -> tuple[pd.DataFrame, dict]:
                 res.unit = str(series.rows["unit"].iloc[0])
                 res.basis = str(series.rows["basis"].iloc[0])
                 res.partial = series.partial
+                rows_ = series.rows
                 res.excluded = [
-                    f"{r.country_name} ({r.quantity:g} {r.unit})"
-                    for r in series.rows.itertuples()
-                    if r.row_kind == "excluded" and not isnan(r.quantity)
+                    f"{name} ({qty:g} {unit})"
+                    for name, kind, qty, unit in zip(
+                        rows_["country_name"].tolist(),
+                        rows_["row_kind"].tolist(),
+                        rows_["quantity"].tolist(),
+                        rows_["unit"].tolist(),
+                        strict=True,
+                    )
+                    if kind == "excluded" and not isnan(qty)
                 ]
                 res.shares, res.conc = shares, concentration.concentration(shares, total)
                 if series.year not in wgi_cache:

@@ -175,9 +175,9 @@ def _why(r: dict, used: list[str]) -> str:
 def materials_of(technologies: list[str], snap=None) -> list[str]:
     """The materials of the given technologies (built-in or user), in first-seen order."""
     from raw_scan import catalogue
-    from raw_scan.names import resolve_technology
+    from raw_scan.names import resolve_technologies
 
     snap = snap or store.current()
-    ids = [resolve_technology(t, snap) for t in technologies]
+    ids = resolve_technologies(technologies, snap)
     links = catalogue.links(snap)
     return list(dict.fromkeys(links.loc[links["technology"].isin(ids), "material"]))

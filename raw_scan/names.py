@@ -50,14 +50,23 @@ def suggestions(key: str, names: dict[str, str], n: int = 3) -> list[str]:
     return list(dict.fromkeys(names[c] for c in close))[:n]
 
 
-def resolve(name: str, table: pd.DataFrame, what: str, command: str) -> str:
-    key = normalise(name)
+def alias_index(table: pd.DataFrame) -> dict[str, str]:
+    """Normalised id, name, alias (and source label) -> id, for a vocabulary table."""
     names: dict[str, str] = {}
-    for row in table.itertuples():
-        for alias in [row.id, row.id.replace("-", " "), row.name, *split(row.aliases)]:
-            names.setdefault(normalise(alias), row.id)
-        if hasattr(row, "source_label"):
-            names.setdefault(normalise(row.source_label), row.id)
+    labels = table["source_label"] if "source_label" in table.columns else None
+    for i, (rid, name, aliases) in enumerate(
+        zip(table["id"], table["name"], table["aliases"], strict=True)
+    ):
+        for alias in [rid, rid.replace("-", " "), name, *split(aliases)]:
+            names.setdefault(normalise(alias), rid)
+        if labels is not None:
+            names.setdefault(normalise(labels.iloc[i]), rid)
+    return names
+
+
+def lookup(name: str, names: dict[str, str], what: str, command: str) -> str:
+    """The id ``name`` stands for in an :func:`alias_index`, or a one-line usage error."""
+    key = normalise(name)
     if key in names:
         return names[key]
     if key.replace(" ", "-") in names:
@@ -69,11 +78,20 @@ def resolve(name: str, table: pd.DataFrame, what: str, command: str) -> str:
     )
 
 
-def resolve_technology(name: str, snap: store.Snapshot | None = None) -> str:
+def resolve(name: str, table: pd.DataFrame, what: str, command: str) -> str:
+    return lookup(name, alias_index(table), what, command)
+
+
+def resolve_technologies(names: list[str], snap: store.Snapshot | None = None) -> list[str]:
+    """The ids of several technologies (built-in and user-defined), in order, once each."""
     from raw_scan import catalogue
 
-    snap = snap or store.current()
-    return resolve(name, catalogue.technologies(snap), "technology", "technologies")
+    index = alias_index(catalogue.technologies(snap or store.current()))
+    return list(dict.fromkeys(lookup(n, index, "technology", "technologies") for n in names))
+
+
+def resolve_technology(name: str, snap: store.Snapshot | None = None) -> str:
+    return resolve_technologies([name], snap)[0]
 
 
 def resolve_material(name: str, snap: store.Snapshot | None = None) -> str:

@@ -201,20 +201,66 @@ class FitTable:
             table.add_row(*(r[i] for i in lay.shown))
         return table
 
-    def render(self, width: int | None) -> Group:
+    def render(self, width: int | None, console: Console | None = None) -> Group:
         """Title, table and notes for ``width`` characters; the title and notes wrap at the
-        full width (at spaces), not at the table's."""
+        full width (at spaces), not at the table's. With a ``console`` the table is drawn
+        line by line (:meth:`lines`), else as a rich :class:`~rich.table.Table` (same text)."""
         parts: list = []
         if self.title is not None:
             parts.append(self.title if isinstance(self.title, Text) else Text(self.title))
-        parts.append(self.table(width))
+        if console is None:
+            parts.append(self.table(width))
+        else:
+            parts.extend(self.lines(width, console))
         notes = self.notes_for(width)
         if notes:
             parts.append(Text("\n").join(n if isinstance(n, Text) else Text(n) for n in notes))
         return Group(*parts)
 
+    def lines(self, width: int | None, console: Console) -> list[Text]:
+        """The table as lines of text, the same as :meth:`table` draws them (header, a heavy
+        rule, rows; cells padded to their column, wrapping cells broken at spaces), without
+        rich's general table machinery: a report of a few hundred rows draws in a fraction of
+        the time."""
+        lay = self.layout(width)
+        cols = [self.columns[i] for i in lay.shown]
+        header = [Text(c.header, style="table.header") for c in cols]
+        out = self._row(header, cols, lay.widths, console)
+        out.append(Text("━" * lay.width, no_wrap=True, overflow="ignore"))
+        for r in self.rows:
+            out += self._row([r[i] for i in lay.shown], cols, lay.widths, console)
+        return out
+
+    @staticmethod
+    def _row(cells: list[Cell], cols: list[Column], widths: list[int], console) -> list[Text]:
+        stacks = []
+        for cell, c, w in zip(cells, cols, widths, strict=True):
+            text = cell if isinstance(cell, Text) else Text(str(cell))
+            if "\n" not in text.plain and cell_len(text.plain) <= w:
+                one = text.copy()
+                one.align(c.justify, w)
+                stacks.append([one])
+            else:
+                wrapped = text.wrap(console, w, justify=c.justify, overflow="fold")
+                for line in wrapped:
+                    line.align(c.justify, w)
+                stacks.append(list(wrapped))
+        gap = " " * GAP
+        out = []
+        for k in range(max(len(s) for s in stacks)):
+            line = Text(no_wrap=True, overflow="ignore", end="\n")
+            for j, (stack, w) in enumerate(zip(stacks, widths, strict=True)):
+                if j:
+                    line.append(gap)
+                line.append_text(stack[k] if k < len(stack) else Text(" " * w))
+            out.append(line)
+        return out
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield self.render(options.max_width)
+        if type(self).table is not FitTable.table:  # a subclass draws its own rich Table
+            yield self.render(options.max_width)
+        else:
+            yield self.render(options.max_width, console)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement(self.minimum_width, self.natural_width)

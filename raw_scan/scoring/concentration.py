@@ -71,16 +71,21 @@ def country_shares(rows: pd.DataFrame) -> tuple[pd.Series, float]:
 
 
 def concentration(shares: pd.Series, total: float) -> Concentration:
-    positive = shares[shares > 0]
-    if total <= 0 or positive.empty:
+    """Concentration of the positive shares (plain Python: a series has a few dozen
+    countries)."""
+    positive = sorted(
+        ((s, c) for c, s in zip(shares.index, shares.tolist(), strict=True) if s > 0),
+        key=lambda sc: -sc[0],
+    )  # stable: ties keep the order of ``shares``
+    if total <= 0 or not positive:
         return Concentration(total, 0.0, float("nan"), None, None, None, 0)
-    top = positive.sort_values(ascending=False, kind="mergesort")
+    values = [s for s, _ in positive]
     return Concentration(
         world_total=total,
-        coverage=min(float(positive.sum()), 1.0),  # shares can sum to 1 + 2e-16
-        hhi=hhi(positive.values),
-        top_country=str(top.index[0]),
-        top_share=float(top.iloc[0]),
-        top3_share=float(top.iloc[:3].sum()),
-        n_producers=int(len(positive)),
+        coverage=min(sum(values), 1.0),  # shares can sum to 1 + 2e-16
+        hhi=hhi(values),
+        top_country=str(positive[0][1]),
+        top_share=float(values[0]),
+        top3_share=float(sum(values[:3])),
+        n_producers=len(values),
     )
