@@ -154,3 +154,30 @@ def test_at_any_width_values_are_whole_and_the_dropped_columns_are_the_least_imp
     gone = [c.priority for c in COLUMNS if c.header in lay.dropped]
     assert not kept or not gone or min(kept) >= max(gone)
     assert all(c.required or c.header in lay.dropped for c in COLUMNS if c not in shown)
+
+
+def test_the_line_renderer_draws_the_same_text_as_the_rich_table():
+    """FitTable draws its rows itself (fast); the text must equal what a rich Table with the
+    same layout draws, at every width, for the real report and materials tables."""
+    import io
+
+    from rich.console import Console
+
+    from raw_scan import api, store
+    from raw_scan.report import terminal
+
+    snap = store.current()
+    ids = list(snap.load("technologies")["id"])
+    df = api.technology_report(ids, snap)
+    names = snap.load("materials").set_index("id")["name"].to_dict()
+    techs = snap.load("technologies").set_index("id")["name"].to_dict()
+    tables = [terminal.technology_table(techs[t], df[df["technology"] == t], names) for t in ids]
+    tables.append(terminal.materials_table(api.materials_table(snap)))
+    for tab in tables:
+        for width in (12, 40, 80, 117, 200):
+            texts = []
+            for fast in (False, True):
+                con = Console(file=io.StringIO(), width=width, color_system=None)
+                con.print(tab.render(width, con if fast else None))
+                texts.append(con.file.getvalue())
+            assert texts[0] == texts[1], (tab.title, width)
