@@ -86,6 +86,62 @@ def test_a_trickling_server_meets_the_deadline_and_releases_the_lock(
     assert code == 0, err
 
 
+@pytest.fixture
+def header_trickler():
+    """A loopback server that sends its status line and headers one byte every 50 ms (the read
+    timeout restarts with every byte, so only a deadline on the whole exchange stops it)."""
+    import socket
+
+    srv = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+    head = b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 2000 + b"\r\nContent-Length: 2\r\n\r\nok"
+
+    def serve():
+        srv.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            with conn:
+                try:
+                    conn.recv(65536)
+                    for i in range(len(head)):
+                        if stop.wait(0.05):
+                            break
+                        conn.sendall(head[i : i + 1])
+                except OSError:  # the client shut the connection down
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.getsockname()[1]}/slow.zip"
+    stop.set()
+    thread.join(5)
+    srv.close()
+
+
+def test_a_server_trickling_its_headers_meets_the_deadline(
+    env, seeded_usgs, header_trickler, monkeypatch, capsys
+):
+    # 2,000 header bytes at 50 ms each take 100 s; the deadline must bound the whole exchange,
+    # not only the body (before the watchdog, this took the full 100 s and then went on)
+    shutil.copytree(seeded_usgs, env)
+    before = tree_hashes(env)
+    monkeypatch.setenv("RAW_SCAN_USGS_URL", header_trickler)
+    monkeypatch.setenv("RAW_SCAN_HTTP_DEADLINE", "1")
+    monkeypatch.setenv("RAW_SCAN_HTTP_TIMEOUT", "5")
+    start = time.monotonic()
+    code, out, err = call(["refresh", "usgs", "-q"], capsys)
+    took = time.monotonic() - start
+    assert code == 1 and took < 5, (took, err)
+    one_line(err, starts="raw-scan: error: usgs: the download of ", has="within the 1 s deadline")
+    unchanged(env, before)
+    monkeypatch.setenv("RAW_SCAN_LOCK_TIMEOUT", "0")  # and the lock was released
+    code, out, err = call(["refresh", "usgs", "--file", str(SERVED["usgs"].file), "-q"], capsys)
+    assert code == 0, err
+
+
 def test_a_gzip_bomb_is_stopped_as_it_is_decoded(env, seeded_usgs, httpserver, monkeypatch, capsys):
     shutil.copytree(seeded_usgs, env)
     before = tree_hashes(env)

@@ -13,7 +13,9 @@ before the first retry, doubled each time; default 1.0), ``RAW_SCAN_HTTP_TIMEOUT
 in seconds, the longest wait for any byte; default 120; the connect timeout is 10 s, or less when
 the read timeout is smaller) and ``RAW_SCAN_HTTP_DEADLINE`` (seconds for the whole download,
 retries included; default 1800), so a server that trickles a byte at a time cannot hold a
-refresh (and its lock) for ever.
+refresh (and its lock) for ever. The deadline bounds the whole exchange, the status line and
+headers as well as the body: the read timeout starts again with every byte, so a watchdog shuts
+the download's sockets down when the deadline passes (see :class:`_Watchdog`).
 
 The body is read as it arrives (one socket read at a time) and counted after any
 ``Content-Encoding`` is undone: a download larger than ``RAW_SCAN_MAX_DOWNLOAD_MB`` (see
@@ -24,10 +26,12 @@ deleted at once, without retry.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import tempfile
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -138,11 +142,12 @@ def download(
         deadline = default_deadline()
     if max_bytes is None:
         max_bytes = bounded.limits().download
-    budget = _Budget(time.monotonic() + deadline, deadline, max_bytes)
+    watchdog = _Watchdog(deadline)
+    budget = _Budget(time.monotonic() + deadline, deadline, max_bytes, watchdog)
     dest_dir = Path(dest_dir)
     target = dest_dir / (filename or _name_from_url(url) or f"{source_id}.download")
     by_hand = f"download the file by hand and use `raw-scan refresh {source_id} --file PATH`"
-    sess = session or requests.Session()
+    sess = session or _watched_session(watchdog)
     partial = False
     try:
         dest_dir.mkdir(parents=True, exist_ok=True)
@@ -151,6 +156,7 @@ def download(
                 return _attempt(sess, url, target, source_id, timeout, progress, by_hand, budget)
             except _Retryable as exc:
                 partial = partial or exc.partial
+                budget.check(source_id, url)  # cut off by the deadline: say so, not "dropped"
                 if attempt >= retries:
                     tries = f" after {attempt + 1} attempts" if attempt else ""
                     deleted = " (the partial download was deleted)" if partial else ""
@@ -167,6 +173,7 @@ def download(
             "check the disk space and permissions of the data directory"
         ) from exc
     finally:
+        watchdog.cancel()
         if session is None:
             sess.close()
     raise AssertionError("unreachable")  # the loop always returns or raises
@@ -179,12 +186,17 @@ class _Budget:
     ends: float
     seconds: float
     max_bytes: int
+    watchdog: _Watchdog | None = None
 
     def left(self) -> float:
         return self.ends - time.monotonic()
 
     def check(self, source_id: str, url: str, upcoming: float = 0.0) -> None:
-        if self.left() - upcoming <= 0:
+        """Raise the deadline error if the time is up, or if the watchdog cut the sockets (a
+        cut looks like the server closing: headers or a body without Content-Length would
+        otherwise pass for complete)."""
+        cut = self.watchdog is not None and self.watchdog.fired
+        if cut or self.left() - upcoming <= 0:
             raise FetchError(
                 f"{source_id}: the download of {url} did not finish within the "
                 f"{self.seconds:g} s deadline (RAW_SCAN_HTTP_DEADLINE); the partial download "
@@ -194,6 +206,81 @@ class _Budget:
     def timeout(self, timeout: tuple[float, float]) -> tuple[float, float]:
         left = max(self.left(), 0.001)
         return (min(timeout[0], left), min(timeout[1], left))
+
+
+class _Watchdog:
+    """Shuts down every socket a download opened once its deadline passes.
+
+    The read timeout starts again with every byte that arrives, and the deadline can only be
+    checked between reads of the body; a server that sends its status line or headers one byte
+    a second would hold the download (and the refresh lock) far past the deadline. Shutting the
+    socket down wakes the blocked read at once, in whichever thread it waits."""
+
+    def __init__(self, seconds: float):
+        self.fired = False
+        self._socks: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._socks.append(sock)
+            fired = self.fired
+        if fired:
+            _shut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            socks = list(self._socks)
+        for sock in socks:
+            _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    with suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _watched_pools(watchdog: _Watchdog) -> dict:
+    """urllib3 pool classes whose connections hand their sockets to ``watchdog``."""
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    def pool(base):
+        class Connection(base.ConnectionCls):
+            def _new_conn(self):
+                sock = super()._new_conn()
+                watchdog.watch(sock)
+                return sock
+
+        return type(base.__name__, (base,), {"ConnectionCls": Connection})
+
+    return {"http": pool(HTTPConnectionPool), "https": pool(HTTPSConnectionPool)}
+
+
+def _watched_session(watchdog: _Watchdog) -> requests.Session:
+    """A session whose sockets (direct or through a proxy) the watchdog can shut down."""
+    from requests.adapters import HTTPAdapter
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs):
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = _watched_pools(watchdog)
+
+        def proxy_manager_for(self, proxy, **kwargs):
+            manager = super().proxy_manager_for(proxy, **kwargs)
+            manager.pool_classes_by_scheme = _watched_pools(watchdog)
+            return manager
+
+    sess = requests.Session()
+    sess.mount("http://", Adapter())
+    sess.mount("https://", Adapter())
+    return sess
 
 
 def _name_from_url(url: str) -> str:
@@ -268,6 +355,7 @@ def _attempt(sess, url, target, source_id, timeout, progress, by_hand, budget) -
             f"set RAW_SCAN_{source_id.upper()}_URL to a valid URL"
         ) from None
     with resp:
+        budget.check(source_id, url)  # headers cut short by the watchdog are not a response
         status = resp.status_code
         if status in RETRY_STATUS:
             raise _Retryable(f"HTTP {status} from the server for", wait=_retry_after(resp))
@@ -316,6 +404,7 @@ def _attempt(sess, url, target, source_id, timeout, progress, by_hand, budget) -
                     else:
                         reason = _transport_reason(exc, timeout)
                     raise _Retryable(reason, partial=True) from None
+            budget.check(source_id, url)  # a body cut short by the watchdog is not complete
             got = resp.raw.tell()  # bytes on the wire, before any Content-Encoding is undone
             if expected is not None and got != expected:
                 raise _Retryable(
