@@ -153,15 +153,17 @@ def test_wgi_file_with_one_country_is_refused_for_loss(env, tmp_path, capsys):
     assert any("material x stage rows would lose their supplier governance" in x for x in out)
 
 
+CELL = "mcs2024-lithi_world.csv line 4, Prod_t_est_2023"  # the member, line and column
 VALUES = {  # replacement of Australia's 2023 lithium cell (86000) -> the error line
-    "1e300": "lithium mining, Australia 2023: quantity 1e+300 is absurdly large (more than "
-    "1e+12 in any unit)",
-    "inf": "lithium mining, Australia 2023: quantity inf is infinite",
-    "nan": "lithium mining, Australia 2023: quantity nan is nan, not a number",
-    "-5": "negative quantity in 1 rows, e.g. lithium mining Australia 2023",  # the parser's
+    "1e300": f"{CELL}: lithium mining, Australia 2023: quantity 1e+300 is absurdly large (more "
+    "than 1e+12 in any unit)",
+    "inf": f"{CELL}: lithium mining, Australia 2023: quantity inf is infinite",
+    "nan": f"{CELL}: lithium mining, Australia 2023: quantity nan is nan, not a number",
+    # the parser's check
+    "-5": f"negative quantity in 1 rows, e.g. lithium mining Australia 2023 ({CELL})",
     # 10 million t: more than 10 x the world total of 184,680 t (sum of the country rows)
-    "10000000": "lithium mining, Australia 2023: 1e+07 t is more than 10 times the active "
-    "snapshot's world total (184,680 t)",
+    "10000000": f"{CELL}: lithium mining, Australia 2023: 1e+07 t is more than 10 times the "
+    "active snapshot's world total (184,680 t)",
 }
 
 
@@ -197,11 +199,38 @@ def test_an_all_zero_series_is_an_error(env, seeded_usgs, tmp_path, capsys):
     path.write_bytes(zip_with(SERVED["usgs"].file, edit=zeros))
     lines = refused(capsys, ["refresh", "usgs", "--file", str(path), "-q", "--allow-loss"], env)
     # 11 rows of the lithium file (8 countries, United States W, Other countries, World)
-    assert (
-        "raw-scan: error: usgs: mcs2024_world.zip: lithium mining 2022: every one of its "
-        in (lines[0])
+    assert lines[0] == (
+        "raw-scan: error: usgs: mcs2024_world.zip: mcs2024-lithi_world.csv line 2, Prod_t_2022: "
+        "lithium mining 2022: every one of its 9 country values is zero"
     )
-    assert lines[0].endswith(" values is zero")
+
+
+def test_every_country_at_zero_beside_a_positive_world_total_is_an_error(
+    env, seeded_usgs, tmp_path, capsys
+):
+    # the country cells go to zero, the World total row keeps its 146,000 and 180,000 t: the
+    # series is still all zero where it counts (before, only a loss: --allow-loss accepted it)
+    shutil.copytree(seeded_usgs, env)
+
+    def zeros(data: bytes) -> bytes:
+        rows = data.decode("utf-8-sig").split("\n")
+        out = [rows[0]]
+        for row in rows[1:]:
+            cells = row.split(",")
+            if len(cells) > 5 and cells[0] == "MCS2024" and not cells[1].startswith("World"):
+                start = 3 if not row.count('"') else 4  # the Type cell is quoted
+                cells[start], cells[start + 1] = "0", "0"
+            out.append(",".join(cells))
+        return "\n".join(out).encode()
+
+    path = tmp_path / "mcs2024_world.zip"
+    path.write_bytes(zip_with(SERVED["usgs"].file, edit=zeros))
+    lines = refused(capsys, ["refresh", "usgs", "--file", str(path), "-q", "--allow-loss"], env)
+    prefix = "raw-scan: error: usgs: mcs2024_world.zip: mcs2024-lithi_world.csv line 2, "
+    assert lines[:2] == [
+        prefix + "Prod_t_2022: lithium mining 2022: every one of its 9 country values is zero",
+        prefix + "Prod_t_est_2023: lithium mining 2023: every one of its 9 country values is zero",
+    ]
 
 
 def test_australia_falling_to_zero_is_refused_as_a_coverage_loss(

@@ -35,7 +35,7 @@ def _fetch_usgs(staging: Path, progress: bool) -> tuple[Path, str]:
 def _load_usgs(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
     from raw_scan.sources import usgs
 
-    df = usgs.parse(path)
+    df = usgs.parse(path, origins=True)  # errors name the member file and line (validate)
     return {"production": df}, ", ".join(sorted(df["source"].unique()))
 
 

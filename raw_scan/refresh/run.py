@@ -34,6 +34,7 @@ from raw_scan import manifest as mf
 from raw_scan.errors import RawScanError, UsageError
 from raw_scan.refresh import validate
 from raw_scan.refresh.adapters import ADAPTERS, DATASET_OF_TABLE, DEFAULT_IDS, SOURCE_IDS
+from raw_scan.sources.tidy import ORIGIN
 
 
 class RefreshError(RawScanError):
@@ -260,6 +261,7 @@ def _write_candidate(
     replaced: dict[str, pd.DataFrame] = {}
     for f in fetched.values():
         for table, df in f.tables.items():
+            df = df.drop(columns=ORIGIN, errors="ignore")  # for messages only, never stored
             if "source" in df.columns and table == "production":
                 # the editions the file brings replace themselves; the family's other editions
                 # stay (MCS 2023 beside MCS 2024 keeps 2021 for trends; the newest edition

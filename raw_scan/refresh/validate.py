@@ -164,7 +164,7 @@ class Production(TableKind):
         out = []
         q = pd.to_numeric(new["quantity"], errors="coerce").astype(float)
         label = new["material"] + " " + new["stage"] + ", " + new["country_name"].astype(str)
-        row = label + " " + new["year"].astype(str)
+        row = _at(new, inc.file) + label + " " + new["year"].astype(str)
         checks = (
             (_flags(q, math.isinf), "is infinite"),
             (q.isna() & new["value_status"].isin(CLAIMED), "is nan, not a number"),
@@ -185,20 +185,40 @@ class Production(TableKind):
                         + (f" ({int(mask.sum())} rows)" if mask.sum() > 1 else ""),
                     )
                 )
-        finite = new[_flags(q, math.isfinite)]
-        zero = finite.groupby(["material", "stage", "year"])["quantity"].agg(["max", "count"])
-        for (material, stage, year), r in zero[zero["max"] == 0].iterrows():
-            out.append(
-                Finding(
-                    ERROR,
-                    inc.source,
-                    f"{where} {material} {stage} {year}: every one "
-                    f"of its {r['count']} values is zero",
-                )
-            )
+        out += self._zeros(new, q, where, inc)
         old = _newest_edition(old)  # compare with what the report uses, one edition a year
         out += self._absurd(new[~flagged], old, inc)
         out += self._jumps(_newest_edition(new), old, inc)
+        return out
+
+    @staticmethod
+    def _zeros(new, q, where, inc):
+        """A material x stage x year whose every country value is zero (the world total and
+        "Other countries" do not count: all countries at zero beside a positive world total is
+        a broken file, not a year without production); without country rows, every value."""
+        keys = ["material", "stage", "year"]
+        finite = new.assign(quantity=q)[_flags(q, math.isfinite)]
+        countries = finite[finite["row_kind"] == "country"]
+        by_country = countries.groupby(keys)["quantity"].agg(["max", "count"])
+        no_country = finite[~finite.set_index(keys).index.isin(by_country.index)]
+        by_all = no_country.groupby(keys)["quantity"].agg(["max", "count"])
+        out = []
+        for zero, noun in ((by_country, "country values"), (by_all, "values")):
+            for (material, stage, year), r in zero[zero["max"] == 0].iterrows():
+                rows = finite[
+                    (finite["material"] == material)
+                    & (finite["stage"] == stage)
+                    & (finite["year"] == year)
+                ]
+                at = _at(rows.iloc[:1], inc.file).iloc[0]
+                out.append(
+                    Finding(
+                        ERROR,
+                        inc.source,
+                        f"{where} {at}{material} {stage} {year}: every one of its "
+                        f"{int(r['count'])} {noun} is zero",
+                    )
+                )
         return out
 
     @staticmethod
@@ -226,11 +246,12 @@ class Production(TableKind):
         if bad.empty:
             return []
         r = bad.iloc[0]
+        at = _at(bad.iloc[:1], inc.file).iloc[0]
         return [
             Finding(
                 ERROR,
                 inc.source,
-                f"{inc.file}: {r['material']} {r['stage']}, "
+                f"{inc.file}: {at}{r['material']} {r['stage']}, "
                 f"{r['country_name']} {r['year']}: {r['quantity']:,.6g} {r['unit']} is more "
                 f"than {ABSURD_FACTOR:g} times the active snapshot's world total "
                 f"({r['ref']:,.6g} {r['measure']})"
@@ -291,6 +312,19 @@ class Production(TableKind):
                 _loss(src, f"{count(len(lost), 'series year')} would be lost: {listing(lost)}")
             )
         return out
+
+
+def _at(rows: pd.DataFrame, file: str) -> pd.Series:
+    """Per row, where in the file it was read ("mcs2024-lithi_world.csv line 4, Prod_t_2023: ")
+    when the parser says (``tidy.ORIGIN``), else ""; a name that is the file itself is not
+    repeated."""
+    from raw_scan.sources.tidy import ORIGIN
+
+    if ORIGIN not in rows.columns:
+        return pd.Series("", index=rows.index, dtype=object)
+    origin = rows[ORIGIN].fillna("").astype(str)
+    origin = origin.map(lambda o: o[len(file) :].lstrip() if o.startswith(file + " ") else o)
+    return origin.map(lambda o: f"{o}: " if o else "")
 
 
 def _newest_edition(df: pd.DataFrame) -> pd.DataFrame:

@@ -26,6 +26,9 @@ PRODUCTION_COLUMNS = [
     "value_status",
     "source",
 ]
+# where a row was read ("mcs2024-lithi_world.csv line 4, Prod_t_est_2023"): an optional column a
+# parser may add for the refresh review's messages; never stored in a snapshot
+ORIGIN = "origin"
 STAGES = ("mining", "refining")
 ROW_KINDS = ("country", "world", "other", "excluded")
 VALUE_STATUSES = (
@@ -43,8 +46,12 @@ def empty_production() -> pd.DataFrame:
 
 
 def _first_bad(df: pd.DataFrame, mask: pd.Series) -> str:
-    rows = df.loc[mask, ["material", "stage", "country_name", "year"]].head(3)
-    return "; ".join(" ".join(str(v) for v in r) for r in rows.itertuples(index=False))
+    rows = df.loc[mask].head(3)
+    return "; ".join(
+        " ".join(str(r[c]) for c in ("material", "stage", "country_name", "year"))
+        + (f" ({r[ORIGIN]})" if r.get(ORIGIN) else "")
+        for _, r in rows.iterrows()
+    )
 
 
 def validate_production(df: pd.DataFrame, *, source: str, file: str) -> pd.DataFrame:
@@ -74,4 +81,5 @@ def validate_production(df: pd.DataFrame, *, source: str, file: str) -> pd.DataF
             raise DataValidationError(
                 f"{where}: {what} in {int(mask.sum())} rows, e.g. {_first_bad(df, mask)}"
             )
-    return df[PRODUCTION_COLUMNS].reset_index(drop=True)
+    keep = PRODUCTION_COLUMNS + ([ORIGIN] if ORIGIN in df.columns else [])
+    return df[keep].reset_index(drop=True)

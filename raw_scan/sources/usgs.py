@@ -48,7 +48,12 @@ import pandas as pd
 from raw_scan.countries import estimate_marker, is_aggregate, to_iso3
 from raw_scan.errors import DataValidationError
 from raw_scan.sources import bounded
-from raw_scan.sources.tidy import PRODUCTION_COLUMNS, empty_production, validate_production
+from raw_scan.sources.tidy import (
+    ORIGIN,
+    PRODUCTION_COLUMNS,
+    empty_production,
+    validate_production,
+)
 
 META = {
     "id": "usgs",
@@ -178,7 +183,7 @@ def parse_world_csv(text: str, filename: str) -> pd.DataFrame:
     # The third column is the series type; in mcs2024-fluor it is headed by its value instead.
     i_country, i_type = 1, 2
     records = []
-    for row in reader:
+    for n, row in enumerate(reader, start=2):
         if len(row) <= i_type or not row[i_country].strip():
             continue
         name, kind = row[i_country], "country"
@@ -211,6 +216,7 @@ def parse_world_csv(text: str, filename: str) -> pd.DataFrame:
                     rule.unit if isinstance(rule.unit, str) else m["unit"].lower(),
                     status,
                     f"usgs-mcs-{edition}",
+                    origin=f"{filename} line {n}, {header[i].strip()}",
                 )
             )
     if not records:
@@ -220,7 +226,7 @@ def parse_world_csv(text: str, filename: str) -> pd.DataFrame:
             f"usgs: {filename}: no production rows of the expected series "
             f"({', '.join(rules['type_regex'])})"
         )
-    return pd.DataFrame.from_records(records, columns=PRODUCTION_COLUMNS)
+    return pd.DataFrame.from_records(records, columns=[*PRODUCTION_COLUMNS, ORIGIN])
 
 
 def _not_production(rule, name: str) -> bool:
@@ -230,9 +236,10 @@ def _not_production(rule, name: str) -> bool:
     return isinstance(pattern, str) and bool(pattern) and bool(re.search(pattern, name, re.I))
 
 
-def _record(rule, name, kind, country, year, quantity, unit, status, source) -> dict:
+def _record(rule, name, kind, country, year, quantity, unit, status, source, origin="") -> dict:
     """One tidy production row (see ``raw_scan.sources.tidy``). A country row the rule marks as
-    not production gets ``row_kind`` "excluded": kept for audit, left out of the shares."""
+    not production gets ``row_kind`` "excluded": kept for audit, left out of the shares.
+    ``origin``: the file, line and column the value was read from."""
     if kind == "country" and _not_production(rule, name):
         kind = "excluded"
     return {
@@ -247,13 +254,14 @@ def _record(rule, name, kind, country, year, quantity, unit, status, source) -> 
         "basis": rule.basis,
         "value_status": status,
         "source": source,
+        ORIGIN: origin,
     }
 
 
 def _records_frame(records: list[dict]) -> pd.DataFrame:
     if not records:
         return empty_production()
-    return pd.DataFrame.from_records(records, columns=PRODUCTION_COLUMNS)
+    return pd.DataFrame.from_records(records, columns=[*PRODUCTION_COLUMNS, ORIGIN])
 
 
 def _header_index(header: list[str]) -> dict[str, int]:
@@ -343,6 +351,7 @@ def parse_commodities_csv(text: str, filename: str) -> pd.DataFrame:
                 _unit(_cell(row, i_unit)),
                 status,
                 "",
+                origin=f"{filename} line {n}",
             )
         )
     df = _records_frame(records)
@@ -396,6 +405,7 @@ def parse_world_data_csv(text: str, filename: str) -> pd.DataFrame:
                     _unit(_cell(row, i_unit)),
                     status,
                     "",
+                    origin=f"{filename} line {n}, {header[i].strip()}",
                 )
             )
     df = _records_frame(records)
@@ -468,13 +478,18 @@ def _one_file(path: Path) -> tuple[str, str] | None:
         return Path(data[0]).name, _read_text(bounded.read_member(zf, data[0], "usgs"), data[0])
 
 
-def parse(path: Path) -> pd.DataFrame:
+def parse(path: Path, *, origins: bool = False) -> pd.DataFrame:
     """Parse an MCS data release into one validated tidy production table.
 
     ``path`` is a folder or zip of ``*_world.csv`` files (2023, 2024), the wide
     ``MCS<year>_World_Data.csv`` (2025) or the long ``MCS<year>_Commodities_Data.csv`` (2026),
-    each alone or in a zip; the layout is recognised by the header."""
-    path = Path(path)
+    each alone or in a zip; the layout is recognised by the header. ``origins``: keep the
+    ``origin`` column (member file, line and column of each value) for error messages."""
+    df = _parse(Path(path))
+    return df if origins else df.drop(columns=ORIGIN, errors="ignore")
+
+
+def _parse(path: Path) -> pd.DataFrame:
     bounded.check_input(path, "usgs", folder_ok=True)
     one = _one_file(path)
     if one is None:
