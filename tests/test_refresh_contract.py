@@ -425,3 +425,40 @@ def test_years_a_series_would_lose_are_a_loss():
     found = validate.kind("production").coverage("production", old, new, "usgs")
     assert [f.level for f in found] == ["loss"]
     assert "1 series year would be lost: lithium mining 2021" in found[0].message
+
+
+def test_a_source_taking_a_row_back_over_is_not_data_going_back(env, tmp_path, capsys):
+    """After an accepted loss (the lithium file alone: USGS zirconium gone, the report falls
+    back to World Mining Data 2024), loading the full MCS release again gives hafnium and
+    zirconium back to USGS (data year 2023): a source taking a row over, not a row going back
+    (before, this restore was refused every day until someone passed --allow-loss)."""
+    path = tmp_path / "mcs2024_world.zip"
+    path.write_bytes(zip_with(FULL_USGS, keep={LITHI}))
+    refresh.refresh(["usgs"], file=path, allow_loss=True, progress=False)
+    rows = api.stage_table(store.Snapshot(store.active_dir())).set_index(["material", "stage"])
+    assert rows.loc[("zirconium", "mining"), "source"].startswith("wmd")
+    assert rows.loc[("zirconium", "mining"), "year"] == 2024
+    result = refresh.refresh(["usgs"], file=FULL_USGS, allow_loss=True, progress=False)
+    rows = api.stage_table(store.Snapshot(result.snapshot)).set_index(["material", "stage"])
+    assert rows.loc[("zirconium", "mining"), "source"] == "usgs-mcs-2024"
+    assert rows.loc[("zirconium", "mining"), "year"] == 2023
+    assert not [f for f in result.review.findings if "go back" in f.message]
+
+
+def test_report_rows_go_back_only_within_a_source_or_to_another_source():
+    cols = ["material", "stage", "hhi", "supplier_wgi", "year", "source", "coverage"]
+    old = pd.DataFrame(
+        [
+            ("zirconium", "mining", 1800.0, 6.0, 2024, "wmd-gpr-2.0.1", 0.9),
+            ("lithium", "mining", 3000.0, 6.0, 2023, "usgs-mcs-2024", 1.0),
+        ],
+        columns=cols,
+    )
+    new = old.assign(year=2022, source=["usgs-mcs-2024", "usgs-mcs-2023"])
+    found = validate.report_rows(old, new, frozenset({"usgs"}))
+    assert [f.message for f in found] == [
+        "1 material x stage row would go back to older data: lithium mining 2023→2022"
+    ]
+    # a refresh of another source: USGS replacing WMD was not its doing, both rows go back
+    found = validate.report_rows(old, new, frozenset({"wgi"}))
+    assert "2 material x stage rows would go back to older data" in found[0].message

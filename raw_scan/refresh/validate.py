@@ -435,8 +435,15 @@ def editions(old: pd.DataFrame, new: pd.DataFrame, src: str) -> list[Finding]:
     return out
 
 
-def report_rows(old: pd.DataFrame, new: pd.DataFrame) -> list[Finding]:
-    """Losses on the derived report rows (one per material x stage, ``api.stage_table``)."""
+def report_rows(
+    old: pd.DataFrame, new: pd.DataFrame, refreshed: frozenset[str] = frozenset()
+) -> list[Finding]:
+    """Losses on the derived report rows (one per material x stage, ``api.stage_table``).
+
+    ``refreshed``: the sources of this refresh. A row another source filled that a refreshed
+    source takes (back) over is not data going back, whatever its year: the other source's
+    rows stay in the snapshot, and the report prefers the refreshed one (e.g. USGS taking
+    zirconium back from World Mining Data once the full MCS release is loaded again)."""
     both = old.merge(new, on=["material", "stage"], suffixes=("_old", "_new"))
     name = both["material"] + " " + both["stage"]
     had = both["hhi_old"].notna()
@@ -462,13 +469,15 @@ def report_rows(old: pd.DataFrame, new: pd.DataFrame) -> list[Finding]:
         & both["supplier_wgi_new"].isna(),
         "lose their supplier governance",
     )
-    back = had & both["hhi_new"].notna() & (both["year_new"] < both["year_old"])
+    family_old, family_new = both["source_old"].map(_family), both["source_new"].map(_family)
+    takeover = ~family_old.isin(refreshed) & family_new.isin(refreshed)
+    back = had & both["hhi_new"].notna() & (both["year_new"] < both["year_old"]) & ~takeover
     add(
         back,
         "go back to older data",
         name + " " + both["year_old"].astype(str) + "→" + both["year_new"].astype(str),
     )
-    same = both["source_old"].map(_family) == both["source_new"].map(_family)
+    same = family_old == family_new
     drop = same & (both["coverage_old"] - both["coverage_new"] > COVERAGE_DROP)
     add(
         drop,
@@ -497,5 +506,6 @@ def review(old: Snapshot, new: Snapshot, incoming: list[Incoming]) -> Review:
             rv.findings += k.coverage(table, before, after, inc.source)
             rv.findings += editions(before, rows, inc.source)
     if not rv.errors:
-        rv.findings += report_rows(api.stage_table(old), api.stage_table(new))
+        refreshed = frozenset(inc.source for inc in incoming)
+        rv.findings += report_rows(api.stage_table(old), api.stage_table(new), refreshed)
     return rv
