@@ -462,3 +462,22 @@ def test_report_rows_go_back_only_within_a_source_or_to_another_source():
     # a refresh of another source: USGS replacing WMD was not its doing, both rows go back
     found = validate.report_rows(old, new, frozenset({"wgi"}))
     assert "2 material x stage rows would go back to older data" in found[0].message
+
+
+def test_a_workbook_value_error_names_the_sheet_row_and_column():
+    from raw_scan.sources import wmd
+
+    book = Path(__file__).parent / "fixtures" / "wmd2017_6.4_production_by_minerals_trimmed.xlsx"
+    rows = wmd.parse_workbook(book, origins=True)
+    assert "origin" not in wmd.parse_workbook(book).columns  # never stored
+    aus = rows.index[(rows["country_name"] == "Australia") & (rows["material"] == "cobalt")][0]
+    # the workbook's own cell: sheet 'Cobalt', row 3 (Australia), column C (2011) holds 4254
+    assert rows.loc[aus, "origin"] == "sheet 'Cobalt' row 3, column C"
+    assert (rows.loc[aus, "year"], rows.loc[aus, "quantity"]) == (2011, 4254.0)
+    rows.loc[aus, "quantity"] = float("inf")
+    inc = validate.Incoming("wmd", book.name, {"production": rows})
+    found = validate.kind("production").values(rows, rows.iloc[:0], inc)
+    assert [str(f) for f in found] == [
+        f"wmd: {book.name}: sheet 'Cobalt' row 3, column C: cobalt mining, Australia 2011: "
+        "quantity inf is infinite"
+    ]

@@ -65,7 +65,7 @@ def _fetch_wmd(staging: Path, progress: bool) -> tuple[Path, str]:
 def _load_wmd(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
     from raw_scan.sources import wmd
 
-    df = wmd.parse_workbook(path)
+    df = wmd.parse_workbook(path, origins=True)  # errors name the sheet, row and column
     return {"production": df}, str(df["source"].iloc[0])
 
 

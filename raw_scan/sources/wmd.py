@@ -23,7 +23,7 @@ import pandas as pd
 from raw_scan.countries import is_aggregate, to_iso3
 from raw_scan.errors import DataValidationError
 from raw_scan.sources import bounded
-from raw_scan.sources.tidy import PRODUCTION_COLUMNS, validate_production
+from raw_scan.sources.tidy import ORIGIN, PRODUCTION_COLUMNS, validate_production
 
 META = {
     "id": "wmd",
@@ -97,16 +97,23 @@ def tidy(rows: pd.DataFrame, *, source: str, filename: str) -> pd.DataFrame:
                     "basis": rule.basis,
                     "value_status": "not_available" if pd.isna(value) else flag,
                     "source": source,
+                    ORIGIN: getattr(r, ORIGIN, ""),
                 }
             )
     if not records:
         raise DataValidationError(f"wmd: {filename}: no sheet with a known mineral was found")
-    df = pd.DataFrame.from_records(records, columns=PRODUCTION_COLUMNS)
+    columns = [*PRODUCTION_COLUMNS, *([ORIGIN] if ORIGIN in rows.columns else [])]
+    df = pd.DataFrame.from_records(records, columns=columns)
     return validate_production(df, source="wmd", file=filename)
 
 
-def parse_workbook(path: Path, *, edition: int | None = None) -> pd.DataFrame:
-    """Parse the 6.4 workbook (one sheet per mineral)."""
+def parse_workbook(
+    path: Path, *, edition: int | None = None, origins: bool = False
+) -> pd.DataFrame:
+    """Parse the 6.4 workbook (one sheet per mineral). ``origins``: keep the ``origin`` column
+    (sheet, row and column of each value) for error messages."""
+    from openpyxl.utils import get_column_letter
+
     path = Path(path)
     bounded.check_workbook(path, "wmd")
     try:
@@ -139,6 +146,10 @@ def parse_workbook(path: Path, *, edition: int | None = None) -> pd.DataFrame:
                         "year": year,
                         "value": body[i],
                         "flag": body[flag_col],
+                        ORIGIN: [
+                            f"sheet {sheet!r} row {n + 1}, column {get_column_letter(i + 1)}"
+                            for n in body.index
+                        ],
                     }
                 )
             )
@@ -146,7 +157,8 @@ def parse_workbook(path: Path, *, edition: int | None = None) -> pd.DataFrame:
         raise DataValidationError(f"wmd: {path.name}: no sheet with a known mineral was found")
     if edition is None:
         edition = max(y for p in parts for y in p["year"]) + 2
-    return tidy(pd.concat(parts, ignore_index=True), source=f"wmd-{edition}", filename=path.name)
+    df = tidy(pd.concat(parts, ignore_index=True), source=f"wmd-{edition}", filename=path.name)
+    return df if origins else df.drop(columns=ORIGIN)
 
 
 def parse_long(path: Path, *, source: str) -> pd.DataFrame:
