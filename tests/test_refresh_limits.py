@@ -86,12 +86,30 @@ def test_a_trickling_server_meets_the_deadline_and_releases_the_lock(
     assert code == 0, err
 
 
-@pytest.fixture
-def header_trickler():
+@pytest.fixture(params=["http", "https"])
+def header_trickler(request, tmp_path, monkeypatch):
     """A loopback server that sends its status line and headers one byte every 50 ms (the read
-    timeout restarts with every byte, so only a deadline on the whole exchange stops it)."""
+    timeout restarts with every byte, so only a deadline on the whole exchange stops it); over
+    TLS too, where the socket the watchdog must shut is the TLS one, not the TCP one it
+    replaced (a certificate made with the openssl command, trusted via REQUESTS_CA_BUNDLE)."""
     import socket
+    import ssl
 
+    context = None
+    if request.param == "https":
+        if not shutil.which("openssl"):
+            pytest.skip("no openssl command to make a test certificate")
+        cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+            + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"]
+            + ["-addext", "subjectAltName=IP:127.0.0.1"],
+            check=True,
+            capture_output=True,
+        )
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
     srv = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
     head = b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 2000 + b"\r\nContent-Length: 2\r\n\r\nok"
@@ -103,19 +121,23 @@ def header_trickler():
                 conn, _ = srv.accept()
             except OSError:
                 continue
-            with conn:
-                try:
-                    conn.recv(65536)
-                    for i in range(len(head)):
-                        if stop.wait(0.05):
-                            break
-                        conn.sendall(head[i : i + 1])
-                except OSError:  # the client shut the connection down
-                    pass
+            try:
+                conn.settimeout(5)
+                if context is not None:
+                    conn = context.wrap_socket(conn, server_side=True)
+                conn.recv(65536)
+                for i in range(len(head)):
+                    if stop.wait(0.05):
+                        break
+                    conn.sendall(head[i : i + 1])
+            except OSError:  # the client shut the connection down
+                pass
+            finally:
+                conn.close()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{srv.getsockname()[1]}/slow.zip"
+    yield f"{request.param}://127.0.0.1:{srv.getsockname()[1]}/slow.zip"
     stop.set()
     thread.join(5)
     srv.close()

@@ -253,10 +253,15 @@ def _watched_pools(watchdog: _Watchdog) -> dict:
 
     def pool(base):
         class Connection(base.ConnectionCls):
-            def _new_conn(self):
+            def _new_conn(self):  # the TCP socket: covers the TLS handshake
                 sock = super()._new_conn()
                 watchdog.watch(sock)
                 return sock
+
+            def connect(self):  # the TLS socket that replaces (detaches) it for https
+                super().connect()
+                if self.sock is not None:
+                    watchdog.watch(self.sock)
 
         return type(base.__name__, (base,), {"ConnectionCls": Connection})
 
