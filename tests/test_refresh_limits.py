@@ -321,20 +321,35 @@ def test_bad_max_age_is_one_line(value, env, capsys):
     assert err.count("\n") == 1
 
 
+LIMITS = {  # a bad setting -> the range its one line gives
+    "RAW_SCAN_HTTP_DEADLINE": "must be a finite number of seconds greater than 0",
+    "RAW_SCAN_HTTP_TIMEOUT": "must be a number of seconds (0 or more)",
+    "RAW_SCAN_RETRY_BACKOFF": "must be a number of seconds (0 or more)",
+    "RAW_SCAN_MAX_MEMBER_MB": "must be a number of megabytes greater than 0",
+}
+
+
 @pytest.mark.parametrize(
     "name,value",
     [
         ("RAW_SCAN_HTTP_DEADLINE", "inf"),
         ("RAW_SCAN_HTTP_DEADLINE", "0"),
+        ("RAW_SCAN_HTTP_DEADLINE", "nan"),
+        ("RAW_SCAN_HTTP_DEADLINE", "-1"),
+        ("RAW_SCAN_HTTP_TIMEOUT", "nan"),
+        ("RAW_SCAN_RETRY_BACKOFF", "-2"),
         ("RAW_SCAN_MAX_MEMBER_MB", "x"),
     ],
 )
 def test_bad_limits_are_one_line(name, value, env, monkeypatch, httpserver, capsys):
+    # bad input: exit 2 with the valid range, before the lock and before any download, once
+    # for all the sources (not one failure per source after taking the lock)
     monkeypatch.setenv(name, value)
-    httpserver.expect_request("/w.zip").respond_with_data((FIX / "WGI_CSV.zip").read_bytes())
-    monkeypatch.setenv("RAW_SCAN_WGI_URL", httpserver.url_for("/w.zip"))
-    code, out, err = call(["refresh", "wgi", "-q"], capsys)
-    assert code in (1, 2) and name in err and "Traceback" not in err
+    for sid in ("usgs", "wgi", "wmd"):
+        monkeypatch.setenv(f"RAW_SCAN_{sid.upper()}_URL", httpserver.url_for(f"/{sid}"))
+    code, out, err = call(["refresh", "-q"], capsys)
+    assert code == 2 and err == f"raw-scan: error: {name} {LIMITS[name]}, not {value!r}\n"
+    assert httpserver.log == [] and not (env / "refresh.lock").exists()
 
 
 def test_wgi_csv_with_semicolons_or_decimal_commas(env, tmp_path, capsys):

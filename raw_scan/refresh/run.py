@@ -111,6 +111,13 @@ def _check_args(ids: list[str], file: Path | None, max_age_days: float | None) -
 
         baci.check_years_spec(os.environ.get("RAW_SCAN_BACI_YEARS"))
     store.lock_timeout()  # a bad RAW_SCAN_LOCK_TIMEOUT is reported before any work
+    from raw_scan.sources import bounded, http
+
+    bounded.limits()  # and so are bad limits and download settings: once, not per source
+    if file is None:
+        http.default_backoff()
+        http.default_timeout()
+        http.default_deadline()
 
 
 def refresh(

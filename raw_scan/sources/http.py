@@ -93,8 +93,12 @@ def default_timeout() -> tuple[float, float]:
 def default_deadline() -> float:
     """Seconds a whole download may take, retries included: ``$RAW_SCAN_HTTP_DEADLINE`` or
     1800 (30 minutes)."""
-    value = _env_seconds("RAW_SCAN_HTTP_DEADLINE", DEFAULT_DEADLINE)
-    if not 0 < value < float("inf"):
+    raw = os.environ.get("RAW_SCAN_HTTP_DEADLINE", "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_DEADLINE
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):  # also rejects nan
         raise UsageError(
             "RAW_SCAN_HTTP_DEADLINE must be a finite number of seconds greater than 0, "
             f"not {os.environ.get('RAW_SCAN_HTTP_DEADLINE')!r}"
