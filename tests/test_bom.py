@@ -334,3 +334,19 @@ def test_saved_bom_appears_in_scenario_and_grid(capsys):
     grid = pd.read_csv(io.StringIO(out)).set_index("material")
     assert grid.loc["neodymium", "pmsg-3mw"] == grid.loc["neodymium", "risk_band"]
     assert grid["pmsg-3mw"].notna().sum() == 2
+
+
+def test_a_material_on_one_line_per_stage_counts_the_mass_of_both_lines(tmp_path):
+    # cobalt 1 kg (mining) + 2 kg (refining) + nickel 1 t: 1 003 kg listed, cobalt 3 kg of it,
+    # at its worst stage (mining, very high, COD 74 %); before, the summary kept one line's mass
+    path = write(
+        tmp_path,
+        "material,quantity,unit,stage\ncobalt,1,kg,mining\ncobalt,2,kg,refining\nnickel,1,t,\n",
+    )
+    df = api.bom_report(api.read_bom(path))
+    s = api.bom_summary(df)
+    assert s.total_kg == pytest.approx(1003.0)
+    assert s.total_kg == pytest.approx(df.drop_duplicates("bom_line")["quantity_kg"].sum())
+    very_high = s.by_band["very high"]
+    assert very_high == {"mass_share": pytest.approx(3 / 1003), "kg": 3.0, "materials": 1}
+    assert sum(b["mass_share"] for b in s.by_band.values()) == pytest.approx(1.0)
