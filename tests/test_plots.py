@@ -7,6 +7,7 @@ import re
 import sys
 
 import pytest
+from conftest import ROOT
 from test_cli import assert_one_error_line, call
 
 pytest.importorskip("matplotlib")  # the test extra installs it; CI renders real files
@@ -136,3 +137,65 @@ def test_a_failed_plot_leaves_an_existing_file_alone(tmp_path, capsys, monkeypat
     assert path.read_bytes() == b"old chart"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.png"]  # no temporary file left
     assert plots.FORMATS == (".png", ".svg")
+
+
+# ------------------------------------------------------------------ a bill of materials
+def scatter_sizes(monkeypatch) -> list[float]:
+    """Record the marker area of every point the technology chart draws."""
+    from matplotlib.axes import Axes
+
+    sizes: list[float] = []
+    original = Axes.scatter
+
+    def spy(self, x, y, s=None, **kw):
+        sizes.append(float(s))
+        return original(self, x, y, s=s, **kw)
+
+    monkeypatch.setattr(Axes, "scatter", spy)
+    return sizes
+
+
+def test_bom_plot_sizes_materials_by_their_share_of_the_listed_mass(tmp_path, capsys, monkeypatch):
+    from raw_scan.report import plots
+
+    # 504 kg Nd + 45 kg Dy share one series (magnet rare earths): two markers, one label
+    bom_file = tmp_path / "turbine.csv"
+    bom_file.write_text(
+        "material,quantity,unit,stage\nneodymium,504,kg,\ndysprosium,45,kg,\n"
+        "lithium,1,kg,mining\n",  # mining only: not its bottleneck stage, still drawn
+        encoding="utf-8",
+    )
+    sizes = scatter_sizes(monkeypatch)
+    path = tmp_path / "b.svg"
+    code, out, err = call(["bom", str(bom_file), "--plot", str(path)], capsys)
+    assert code == 0 and f"wrote {path}" in err and out
+    total = 504 + 45 + 1
+    assert sorted(sizes) == pytest.approx(
+        sorted([plots.QTY_AREA * 504 / total, plots.QTY_AREA * 45 / total, plots.QTY_MIN_AREA])
+    )
+    text = svg_text(path)
+    assert "Neodymium, Dysprosium" in text and "Lithium" in text
+    assert "size = the material's share of the listed mass (area proportional)" in text
+    assert "50% of the listed mass" in text and "CRMA critical" not in text
+    assert "data year 2023" in text and "Sources:" in text
+
+
+def test_report_on_a_saved_bom_sizes_by_mass_and_a_built_in_one_by_eu_status(
+    tmp_path, capsys, monkeypatch
+):
+    from raw_scan.report import plots
+
+    turbine = ROOT / "examples" / "wind-turbine-3mw-direct-drive.csv"
+    assert call(["bom", str(turbine), "--save", "turbine", "-f", "csv"], capsys)[0] == 0
+    sizes = scatter_sizes(monkeypatch)
+    text = svg_text(draw(["report", "turbine", "solar-pv"], tmp_path, capsys, "r.svg"))
+    for kg in (504, 45):
+        assert any(s == pytest.approx(plots.QTY_AREA * kg / 549) for s in sizes), kg
+    assert max(area for _, area in plots.EU_SIZES.values()) in sizes  # solar-pv: EU status
+    assert "size = share of the listed mass for a bill of materials, else EU status" in text
+    assert "25% of the listed mass" in text and "CRMA strategic + critical" in text
+
+
+def test_report_plot_colours_by_the_method_asked_for(tmp_path, capsys):
+    text = svg_text(draw(["report", "li-ion-batteries", "-m", "gss"], tmp_path, capsys, "g.svg"))
+    assert "Colour = gss band" in text

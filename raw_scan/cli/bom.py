@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, pick_format, write
+from raw_scan.cli._common import (
+    Format,
+    FormatOpt,
+    OutputOpt,
+    PlotOpt,
+    app,
+    console,
+    names_of,
+    pick_format,
+    write,
+)
 from raw_scan.cli._options import EconomyOpt, Method, MethodOpt, TradeYearOpt
 from raw_scan.errors import UsageError
 
@@ -28,6 +38,7 @@ def bom(
     year: TradeYearOpt = None,
     format: FormatOpt = None,
     output: OutputOpt = None,
+    plot: PlotOpt = None,
     save: Annotated[
         str | None,
         typer.Option(
@@ -52,7 +63,7 @@ def bom(
     format = pick_format(format, output)
     from raw_scan import api, catalogue, store
     from raw_scan.bom import BomError
-    from raw_scan.report import export, terminal
+    from raw_scan.report import export, plots, terminal
     from raw_scan.report.methods import band_note, mass_panel, method_view
 
     if remove:
@@ -63,6 +74,8 @@ def bom(
         return
     if file is None:
         raise UsageError("name a BOM file (.csv or .toml), e.g. raw-scan bom my-product.csv")
+    if plot:
+        plots.check(plot)
     try:
         b = api.read_bom(file)
     except BomError as exc:
@@ -78,6 +91,10 @@ def bom(
             file=sys.stderr,
         )
     summary = api.bom_summary(df)
+    if plot:  # materials sized by their share of the listed mass
+        plots.technology_chart(
+            df, {b.name: b.name}, names_of("materials"), api.sources_used(df), plot
+        )
     if format is Format.csv:
         return write(export.to_csv(df, api.BOM_COLUMNS), output)
     if format is Format.json:
