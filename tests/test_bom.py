@@ -350,3 +350,15 @@ def test_a_material_on_one_line_per_stage_counts_the_mass_of_both_lines(tmp_path
     very_high = s.by_band["very high"]
     assert very_high == {"mass_share": pytest.approx(3 / 1003), "kg": 3.0, "materials": 1}
     assert sum(b["mass_share"] for b in s.by_band.values()) == pytest.approx(1.0)
+
+
+def test_a_bad_bom_saves_writes_and_draws_nothing(tmp_path, capsys):
+    path = write(tmp_path, "material,quantity,unit\ngallium,1,kg\nlithum,2,kg\n")
+    out_file, chart = tmp_path / "out.csv", tmp_path / "chart.svg"
+    args = ["bom", str(path), "--save", "p", "-o", str(out_file), "--plot", str(chart)]
+    code, out, err = call(args, capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("raw-scan: error: product.csv:3: unknown material 'lithum'")
+    assert not out_file.exists() and not chart.exists()
+    assert not (config.technologies_dir() / "p.json").exists()
+    assert "p" not in api.technology_ids()

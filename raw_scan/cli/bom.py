@@ -44,7 +44,8 @@ def bom(
         typer.Option(
             "--save",
             metavar="NAME",
-            help="Also keep the BOM as a user technology NAME (for 'report', 'technologies').",
+            help="Also keep the BOM as a user technology NAME (for 'report', 'scenario', "
+            "'grid', 'compare', 'technologies').",
         ),
     ] = None,
     replace: Annotated[
