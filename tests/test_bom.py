@@ -362,3 +362,26 @@ def test_a_bad_bom_saves_writes_and_draws_nothing(tmp_path, capsys):
     assert not out_file.exists() and not chart.exists()
     assert not (config.technologies_dir() / "p.json").exists()
     assert "p" not in api.technology_ids()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "material;quantity;unit\ngallium;2;kg\ncopper;3;kg\n",  # a spreadsheet in many locales
+        "material\tquantity\tunit\ngallium\t2\tkg\ncopper\t3\tkg\n",
+        "material,quantity,unit,,\ngallium,2,kg,,\ncopper,3,kg,,\n",  # trailing empty columns
+    ],
+)
+def test_spreadsheet_csv_variants_are_read(tmp_path, text):
+    b = bom.read(write(tmp_path, text))
+    assert [(line.material, line.kg) for line in b.lines] == [("gallium", 2.0), ("copper", 3.0)]
+
+
+def test_semicolon_csv_with_a_decimal_comma_names_the_fix(tmp_path):
+    path = write(tmp_path, "material;quantity;unit\ngallium;1,5;kg\n")
+    assert errors_of(path) == [
+        "product.csv:2: non-numeric quantity '1,5' (use a dot as decimal separator, no "
+        "thousands separators)"
+    ]
+    path = write(tmp_path, "material,quantity,unit,,\ngallium,1,kg,,x\n")
+    assert errors_of(path) == ["product.csv:2: 5 cells for 3 columns"]
