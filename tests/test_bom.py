@@ -385,3 +385,21 @@ def test_semicolon_csv_with_a_decimal_comma_names_the_fix(tmp_path):
     ]
     path = write(tmp_path, "material,quantity,unit,,\ngallium,1,kg,,x\n")
     assert errors_of(path) == ["product.csv:2: 5 cells for 3 columns"]
+
+
+def test_bom_economy_adds_the_import_figures_as_report_does(capsys):
+    code, out, _ = call(["bom", str(BATTERY), "-e", "BEL", "-f", "csv"], capsys)
+    assert code == 0
+    df = pd.read_csv(io.StringIO(out))
+    assert list(df.columns) == api.BOM_COLUMNS + api.ECONOMY_REPORT_COLUMNS
+    assert set(df["economy"]) == {"BEL"} and set(df["trade_year"]) == {2024}
+    rep = api.technology_report(["li-ion-batteries"], economy="BEL").set_index(
+        ["material", "stage"]
+    )
+    cobalt = df.set_index(["material", "stage"]).loc[("cobalt", "refining")]
+    assert cobalt["top_partner"] == rep.loc[("cobalt", "refining"), "top_partner"] == "FIN"
+    assert cobalt["geopolrisk"] == pytest.approx(rep.loc[("cobalt", "refining"), "geopolrisk"])
+    code, out, _ = call(["bom", str(BATTERY), "-e", "BEL"], capsys)
+    assert "BEL 2024: import figures of these materials" in out and "FIN 48%" in out
+    code, _, err = call(["bom", str(BATTERY), "--year", "2022"], capsys)
+    assert code == 2 and "--year needs --economy" in err

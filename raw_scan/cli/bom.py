@@ -92,12 +92,13 @@ def bom(
             file=sys.stderr,
         )
     summary = api.bom_summary(df)
+    columns = api.BOM_COLUMNS + (api.ECONOMY_REPORT_COLUMNS if economy else [])
     if plot:  # materials sized by their share of the listed mass
         plots.technology_chart(
             df, {b.name: b.name}, names_of("materials"), api.sources_used(df), plot
         )
     if format is Format.csv:
-        return write(export.to_csv(df, api.BOM_COLUMNS), output)
+        return write(export.to_csv(df, columns), output)
     if format is Format.json:
         payload = {
             "product": b.name,
@@ -105,7 +106,7 @@ def bom(
             "description": b.description,
             "source": b.source,
             "method": method.value,
-            "records": export.records(df, api.BOM_COLUMNS),
+            "records": export.records(df, columns),
             "mass_summary": export.plain(vars(summary)),
             "summary": [export.plain(vars(s)) for s in api.summarise(df)],
             "sources": api.sources_used(df),
@@ -123,6 +124,10 @@ def bom(
             api.sources_used(df),
             band_note(method.value),
         )
+        if economy:
+            from raw_scan.report import economy as render
+
+            render.print_economy_columns(con, df, mats)
         con.print(mass_panel(summary))
 
 
