@@ -199,3 +199,25 @@ def test_report_on_a_saved_bom_sizes_by_mass_and_a_built_in_one_by_eu_status(
 def test_report_plot_colours_by_the_method_asked_for(tmp_path, capsys):
     text = svg_text(draw(["report", "li-ion-batteries", "-m", "gss"], tmp_path, capsys, "g.svg"))
     assert "Colour = gss band" in text
+
+
+def test_materials_without_data_are_named_not_silently_left_out(tmp_path, capsys):
+    bom_file = tmp_path / "p.csv"
+    bom_file.write_text("material,quantity,unit\nsynthetic graphite,1,kg\ncobalt,1,kg\n")
+    path = tmp_path / "p.svg"
+    code, _, err = call(["bom", str(bom_file), "--plot", str(path)], capsys)
+    assert code == 0, err
+    text = svg_text(path)
+    assert "Not drawn (no concentration or governance data): Synthetic graphite" in text
+    assert "Cobalt" in text
+
+
+def test_labels_near_the_right_edge_and_one_technology_grids_stay_inside(tmp_path, capsys):
+    path = draw(["report", "heat-pumps"], tmp_path, capsys, "hp.svg")
+    raw = path.read_text(encoding="utf-8")
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', raw).group(1))
+    # magnet rare earths: HHI 8 517 of 10 000, so the label runs leftwards from the point
+    label = re.search(r'<text style="[^"]*text-anchor: (\w+)" x="([\d.]+)"[^>]*>Dysprosium', raw)
+    assert label.group(1) == "end" and float(label.group(2)) < width
+    raw = draw(["grid", "li-ion-batteries"], tmp_path, capsys, "g.svg").read_text()
+    assert float(re.search(r'<svg[^>]* width="([\d.]+)pt"', raw).group(1)) >= 6.5 * 72

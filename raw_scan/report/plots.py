@@ -149,7 +149,24 @@ def technology_chart(
     axes = fig.subplots(rows, cols, squeeze=False)
     sized_techs = set()
     for ax, tech in zip(axes.flat, techs, strict=False):
-        rows_t = _one_row_per_material(report[report["technology"] == tech])
+        all_t = report[report["technology"] == tech]
+        rows_t = _one_row_per_material(all_t)
+        missing = [m for m in dict.fromkeys(all_t["material"]) if m not in set(rows_t["material"])]
+        if missing:  # missing stays visible: name what has no point
+            note = ax.text(
+                0.01,
+                0.01,
+                _wrap(
+                    "Not drawn (no concentration or governance data): "
+                    + ", ".join(names.get(m, m) for m in missing),
+                    70,
+                ),
+                transform=ax.transAxes,
+                fontsize=6.5,
+                color="#555555",
+                va="bottom",
+            )
+            note.set_in_layout(False)
         sized = any((tech, m) in masses for m in rows_t["material"])
         if sized:
             sized_techs.add(tech)
@@ -176,12 +193,14 @@ def technology_chart(
                     alpha=0.85,
                 )
             r = group[0]
+            left = r["hhi"] > 6000  # a label right of a point near the right edge is cut off
             label = ax.annotate(
                 ", ".join(names.get(g["material"], g["material"]) for g in group),
                 (r["hhi"], r["supplier_wgi"]),
                 fontsize=7,
-                xytext=(5, 4),
+                xytext=(-5 if left else 5, 4),
                 textcoords="offset points",
+                ha="right" if left else "left",
             )
             label.set_in_layout(False)  # a long label must not shrink the axes
         for x in (1500, 2500):
@@ -199,7 +218,7 @@ def technology_chart(
         sizes.update({f"{q:.0%} of the listed mass": QTY_AREA * q for q in QTY_LEGEND})
     if len(sized_techs) < len(techs):
         sizes.update({label: area for label, area in EU_SIZES.values()})
-    _legend(fig, sizes)
+    _legend(fig, sizes, "outside right center")  # centred: clear of a one-panel chart's title
     fig.suptitle("Raw-material supply risk per technology", fontsize=12)
     size_note = "size = EU status (largest: CRMA strategic and critical)"
     if sized_techs:
@@ -237,7 +256,7 @@ def _size(r: dict) -> float:
     return EU_SIZES[(bool(r["eu_strategic"]), bool(r["eu_critical"]))][1]
 
 
-def _legend(fig, sizes: dict[str, float] | None = None) -> None:
+def _legend(fig, sizes: dict[str, float] | None = None, loc: str = "outside right upper") -> None:
     """Band colours (and marker sizes for EU status) in a legend right of the axes."""
     from matplotlib.lines import Line2D
 
@@ -259,7 +278,7 @@ def _legend(fig, sizes: dict[str, float] | None = None) -> None:
                 label=label,
             )
         )
-    fig.legend(handles=handles, loc="outside right upper", fontsize=7, frameon=False)
+    fig.legend(handles=handles, loc=loc, fontsize=7, frameon=False)
 
 
 # ------------------------------------------------------------------------ material
@@ -298,7 +317,9 @@ def grid_chart(grid, tech_ids: list[str], sources, path: Path) -> None:
     from matplotlib.patches import Rectangle
 
     n_m, n_t = len(grid), len(tech_ids)
-    fig = _figure(2.5 + 0.55 * n_t, 1.8 + 0.22 * n_m)
+    # at least 6.5 in wide: the title, legend and sources footer of a one- or two-technology
+    # grid need the room
+    fig = _figure(max(6.5, 2.5 + 0.55 * n_t), 1.8 + 0.22 * n_m)
     ax = fig.subplots()
     for i, r in enumerate(grid.to_dict("records")):
         for j, t in enumerate(tech_ids):
