@@ -90,7 +90,7 @@ def test_scenario_svg(tmp_path, capsys):
     )
     assert "Scenario: without CHN (all of their output), mining and refining" in text
     assert "Solar PV" in text and "Robots" in text
-    assert "gallium (refining) 98%" in text
+    assert "Gallium (refining) 98%; 19/19 materials hit" in text
     assert "Worst share of world supply lost (%)" in text
     assert "no substitution" in text and "Sources:" in text
 
@@ -221,3 +221,9 @@ def test_labels_near_the_right_edge_and_one_technology_grids_stay_inside(tmp_pat
     assert label.group(1) == "end" and float(label.group(2)) < width
     raw = draw(["grid", "li-ion-batteries"], tmp_path, capsys, "g.svg").read_text()
     assert float(re.search(r'<svg[^>]* width="([\d.]+)pt"', raw).group(1)) >= 6.5 * 72
+
+
+def test_a_technology_the_scenario_spares_says_so(tmp_path, capsys):
+    # Iceland produces none of the 8 heat-pump materials in the snapshot: a bar of 0, labelled
+    text = svg_text(draw(["scenario", "-w", "ISL", "heat-pumps"], tmp_path, capsys, "s.svg"))
+    assert "no loss; 0/8 materials hit" in text

@@ -406,16 +406,19 @@ def trend_chart(
 
 
 # ------------------------------------------------------------------------ scenario
-def scenario_chart(result, sources, path: Path) -> None:
-    """Worst share of world supply lost per technology, with the material named."""
+def scenario_chart(result, sources, path: Path, names: dict | None = None) -> None:
+    """Worst share of world supply lost per technology, with the material named (``names``:
+    material id -> name)."""
+    names = names or {}
     techs = result.technologies.iloc[::-1]
     fig = _figure(8, 1.6 + 0.35 * len(techs))
     ax = fig.subplots()
     bars = ax.barh(techs["name"], techs["worst_loss"] * 100, color="#b2182b")
     labels = [
-        ""
+        f"no loss; 0/{r['materials']} materials hit"
         if _nan(r["worst_material"]) or r["worst_material"] is None
-        else f"{r['worst_material']} ({r['worst_stage']}) {r['worst_loss']:.0%}; "
+        else f"{names.get(r['worst_material'], r['worst_material'])} ({r['worst_stage']}) "
+        f"{r['worst_loss']:.0%}; "
         f"{r['materials_hit']}/{r['materials']} materials hit"
         for r in techs.to_dict("records")
     ]
