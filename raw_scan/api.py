@@ -239,9 +239,11 @@ def bom_report(
     year: int | None = None,
 ) -> pd.DataFrame:
     """The technology report for a BOM's materials (each BOM line's stage, or both), with the
-    quantity, its mass in kg and its share of the BOM's mass."""
+    quantity, its mass in kg and its share of the BOM's mass; with an ``economy`` also its
+    import figures (``ECONOMY_REPORT_COLUMNS``), as for a technology."""
     snap = _snap(snap)
     methods.get(method, economy)
+    figures = _economy_figures(economy, year, snap)
     total = bom.total_kg
     links = pd.DataFrame(
         [
@@ -260,7 +262,8 @@ def bom_report(
         ]
     )
     out = _report(links, [bom.name], snap, method, economy, year)
-    return out.assign(product=out["technology"])
+    out = out.assign(product=out["technology"])
+    return out if figures is None else _with_economy(out, figures)
 
 
 def bom_summary(report: pd.DataFrame):

@@ -4,7 +4,8 @@ A BOM lists the raw materials of one product with their quantities:
 
 * CSV: a header row with ``material`` and ``quantity`` and optionally ``unit``, ``stage``,
   ``note``, ``source``; lines starting with ``#`` are comments. A quantity may carry its unit
-  (``5.5 kg``) when there is no ``unit`` column or the cell is empty.
+  (``5.5 kg``) when there is no ``unit`` column or the cell is empty. A header separated by
+  ``;`` or tabs only sets that separator; empty trailing header cells are ignored.
 * TOML: optional top-level ``name``, ``description`` and ``source``, then one ``[[material]]``
   table per line with the same keys.
 
@@ -163,7 +164,7 @@ def _csv_entries(text: str, file: str) -> list[tuple[int, dict]]:
             numbers.append(i)
             yield line
 
-    reader = csv.reader(feed())
+    reader = csv.reader(feed(), delimiter=_delimiter(lines))
     header: list[str] | None = None
     entries = []
     while True:
@@ -179,7 +180,9 @@ def _csv_entries(text: str, file: str) -> list[tuple[int, dict]]:
         line = numbers[first]
         if header is None:
             header = [c.strip().lower() for c in row]
-            unknown = [c for c in header if c not in COLUMNS]
+            while header and not header[-1]:  # trailing empty cells of a spreadsheet export
+                header.pop()
+            unknown = [c or "(empty)" for c in header if c not in COLUMNS]
             missing = [c for c in ("material", "quantity") if c not in header]
             if missing or unknown:
                 problem = (
@@ -194,11 +197,26 @@ def _csv_entries(text: str, file: str) -> list[tuple[int, dict]]:
                     ]
                 )
             continue
-        if len(row) > len(header):
-            entries.append((line, {"_error": f"{len(row)} cells for {len(header)} columns"}))
+        extra = row[len(header) :]
+        if any(c.strip() for c in extra):
+            cells = len(row) - next(i for i, c in enumerate(reversed(row)) if c.strip())
+            entries.append((line, {"_error": f"{cells} cells for {len(header)} columns"}))
             continue
         entries.append((line, dict(zip(header, row, strict=False))))
     return entries
+
+
+def _delimiter(lines: list[str]) -> str:
+    """',' unless the header (first line that is not a comment or blank) is separated by ';'
+    or tabs only, as spreadsheets in many locales write CSV."""
+    for line in lines:
+        if line.strip() and not line.lstrip().startswith("#"):
+            if "," not in line:
+                for sep in (";", "\t"):
+                    if sep in line:
+                        return sep
+            break
+    return ","
 
 
 _TOML_TABLE = re.compile(r"^\s*\[\[\s*(materials?)\s*\]\]")

@@ -334,3 +334,72 @@ def test_saved_bom_appears_in_scenario_and_grid(capsys):
     grid = pd.read_csv(io.StringIO(out)).set_index("material")
     assert grid.loc["neodymium", "pmsg-3mw"] == grid.loc["neodymium", "risk_band"]
     assert grid["pmsg-3mw"].notna().sum() == 2
+
+
+def test_a_material_on_one_line_per_stage_counts_the_mass_of_both_lines(tmp_path):
+    # cobalt 1 kg (mining) + 2 kg (refining) + nickel 1 t: 1 003 kg listed, cobalt 3 kg of it,
+    # at its worst stage (mining, very high, COD 74 %); before, the summary kept one line's mass
+    path = write(
+        tmp_path,
+        "material,quantity,unit,stage\ncobalt,1,kg,mining\ncobalt,2,kg,refining\nnickel,1,t,\n",
+    )
+    df = api.bom_report(api.read_bom(path))
+    s = api.bom_summary(df)
+    assert s.total_kg == pytest.approx(1003.0)
+    assert s.total_kg == pytest.approx(df.drop_duplicates("bom_line")["quantity_kg"].sum())
+    very_high = s.by_band["very high"]
+    assert very_high == {"mass_share": pytest.approx(3 / 1003), "kg": 3.0, "materials": 1}
+    assert sum(b["mass_share"] for b in s.by_band.values()) == pytest.approx(1.0)
+
+
+def test_a_bad_bom_saves_writes_and_draws_nothing(tmp_path, capsys):
+    path = write(tmp_path, "material,quantity,unit\ngallium,1,kg\nlithum,2,kg\n")
+    out_file, chart = tmp_path / "out.csv", tmp_path / "chart.svg"
+    args = ["bom", str(path), "--save", "p", "-o", str(out_file), "--plot", str(chart)]
+    code, out, err = call(args, capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("raw-scan: error: product.csv:3: unknown material 'lithum'")
+    assert not out_file.exists() and not chart.exists()
+    assert not (config.technologies_dir() / "p.json").exists()
+    assert "p" not in api.technology_ids()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "material;quantity;unit\ngallium;2;kg\ncopper;3;kg\n",  # a spreadsheet in many locales
+        "material\tquantity\tunit\ngallium\t2\tkg\ncopper\t3\tkg\n",
+        "material,quantity,unit,,\ngallium,2,kg,,\ncopper,3,kg,,\n",  # trailing empty columns
+    ],
+)
+def test_spreadsheet_csv_variants_are_read(tmp_path, text):
+    b = bom.read(write(tmp_path, text))
+    assert [(line.material, line.kg) for line in b.lines] == [("gallium", 2.0), ("copper", 3.0)]
+
+
+def test_semicolon_csv_with_a_decimal_comma_names_the_fix(tmp_path):
+    path = write(tmp_path, "material;quantity;unit\ngallium;1,5;kg\n")
+    assert errors_of(path) == [
+        "product.csv:2: non-numeric quantity '1,5' (use a dot as decimal separator, no "
+        "thousands separators)"
+    ]
+    path = write(tmp_path, "material,quantity,unit,,\ngallium,1,kg,,x\n")
+    assert errors_of(path) == ["product.csv:2: 5 cells for 3 columns"]
+
+
+def test_bom_economy_adds_the_import_figures_as_report_does(capsys):
+    code, out, _ = call(["bom", str(BATTERY), "-e", "BEL", "-f", "csv"], capsys)
+    assert code == 0
+    df = pd.read_csv(io.StringIO(out))
+    assert list(df.columns) == api.BOM_COLUMNS + api.ECONOMY_REPORT_COLUMNS
+    assert set(df["economy"]) == {"BEL"} and set(df["trade_year"]) == {2024}
+    rep = api.technology_report(["li-ion-batteries"], economy="BEL").set_index(
+        ["material", "stage"]
+    )
+    cobalt = df.set_index(["material", "stage"]).loc[("cobalt", "refining")]
+    assert cobalt["top_partner"] == rep.loc[("cobalt", "refining"), "top_partner"] == "FIN"
+    assert cobalt["geopolrisk"] == pytest.approx(rep.loc[("cobalt", "refining"), "geopolrisk"])
+    code, out, _ = call(["bom", str(BATTERY), "-e", "BEL"], capsys)
+    assert "BEL 2024: import figures of these materials" in out and "FIN 48%" in out
+    code, _, err = call(["bom", str(BATTERY), "--year", "2022"], capsys)
+    assert code == 2 and "--year needs --economy" in err

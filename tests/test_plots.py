@@ -7,6 +7,7 @@ import re
 import sys
 
 import pytest
+from conftest import ROOT
 from test_cli import assert_one_error_line, call
 
 pytest.importorskip("matplotlib")  # the test extra installs it; CI renders real files
@@ -89,7 +90,7 @@ def test_scenario_svg(tmp_path, capsys):
     )
     assert "Scenario: without CHN (all of their output), mining and refining" in text
     assert "Solar PV" in text and "Robots" in text
-    assert "gallium (refining) 98%" in text
+    assert "Gallium (refining) 98%; 19/19 materials hit" in text
     assert "Worst share of world supply lost (%)" in text
     assert "no substitution" in text and "Sources:" in text
 
@@ -136,3 +137,93 @@ def test_a_failed_plot_leaves_an_existing_file_alone(tmp_path, capsys, monkeypat
     assert path.read_bytes() == b"old chart"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.png"]  # no temporary file left
     assert plots.FORMATS == (".png", ".svg")
+
+
+# ------------------------------------------------------------------ a bill of materials
+def scatter_sizes(monkeypatch) -> list[float]:
+    """Record the marker area of every point the technology chart draws."""
+    from matplotlib.axes import Axes
+
+    sizes: list[float] = []
+    original = Axes.scatter
+
+    def spy(self, x, y, s=None, **kw):
+        sizes.append(float(s))
+        return original(self, x, y, s=s, **kw)
+
+    monkeypatch.setattr(Axes, "scatter", spy)
+    return sizes
+
+
+def test_bom_plot_sizes_materials_by_their_share_of_the_listed_mass(tmp_path, capsys, monkeypatch):
+    from raw_scan.report import plots
+
+    # 504 kg Nd + 45 kg Dy share one series (magnet rare earths): two markers, one label
+    bom_file = tmp_path / "turbine.csv"
+    bom_file.write_text(
+        "material,quantity,unit,stage\nneodymium,504,kg,\ndysprosium,45,kg,\n"
+        "lithium,1,kg,mining\n",  # mining only: not its bottleneck stage, still drawn
+        encoding="utf-8",
+    )
+    sizes = scatter_sizes(monkeypatch)
+    path = tmp_path / "b.svg"
+    code, out, err = call(["bom", str(bom_file), "--plot", str(path)], capsys)
+    assert code == 0 and f"wrote {path}" in err and out
+    total = 504 + 45 + 1
+    assert sorted(sizes) == pytest.approx(
+        sorted([plots.QTY_AREA * 504 / total, plots.QTY_AREA * 45 / total, plots.QTY_MIN_AREA])
+    )
+    text = svg_text(path)
+    assert "Neodymium, Dysprosium" in text and "Lithium" in text
+    assert "size = the material's share of the listed mass (area proportional)" in text
+    assert "50% of the listed mass" in text and "CRMA critical" not in text
+    assert "data year 2023" in text and "Sources:" in text
+
+
+def test_report_on_a_saved_bom_sizes_by_mass_and_a_built_in_one_by_eu_status(
+    tmp_path, capsys, monkeypatch
+):
+    from raw_scan.report import plots
+
+    turbine = ROOT / "examples" / "wind-turbine-3mw-direct-drive.csv"
+    assert call(["bom", str(turbine), "--save", "turbine", "-f", "csv"], capsys)[0] == 0
+    sizes = scatter_sizes(monkeypatch)
+    text = svg_text(draw(["report", "turbine", "solar-pv"], tmp_path, capsys, "r.svg"))
+    for kg in (504, 45):
+        assert any(s == pytest.approx(plots.QTY_AREA * kg / 549) for s in sizes), kg
+    assert max(area for _, area in plots.EU_SIZES.values()) in sizes  # solar-pv: EU status
+    assert "size = share of the listed mass for a bill of materials, else EU status" in text
+    assert "25% of the listed mass" in text and "CRMA strategic + critical" in text
+
+
+def test_report_plot_colours_by_the_method_asked_for(tmp_path, capsys):
+    text = svg_text(draw(["report", "li-ion-batteries", "-m", "gss"], tmp_path, capsys, "g.svg"))
+    assert "Colour = gss band" in text
+
+
+def test_materials_without_data_are_named_not_silently_left_out(tmp_path, capsys):
+    bom_file = tmp_path / "p.csv"
+    bom_file.write_text("material,quantity,unit\nsynthetic graphite,1,kg\ncobalt,1,kg\n")
+    path = tmp_path / "p.svg"
+    code, _, err = call(["bom", str(bom_file), "--plot", str(path)], capsys)
+    assert code == 0, err
+    text = svg_text(path)
+    assert "Not drawn (no concentration or governance data): Synthetic graphite" in text
+    assert "Cobalt" in text
+
+
+def test_labels_near_the_right_edge_and_one_technology_grids_stay_inside(tmp_path, capsys):
+    path = draw(["report", "heat-pumps"], tmp_path, capsys, "hp.svg")
+    raw = path.read_text(encoding="utf-8")
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', raw).group(1))
+    # magnet rare earths: HHI 8 517 of 10 000, so the label runs leftwards from the point
+    label = re.search(r'<text style="[^"]*text-anchor: (\w+)" x="([\d.]+)"[^>]*>Dysprosium', raw)
+    assert label.group(1) == "end" and float(label.group(2)) < width
+    raw = draw(["grid", "li-ion-batteries"], tmp_path, capsys, "g.svg").read_text()
+    assert float(re.search(r'<svg[^>]* width="([\d.]+)pt"', raw).group(1)) >= 6.5 * 72
+
+
+def test_a_technology_the_scenario_spares_says_so(tmp_path, capsys):
+    # Iceland produces none of the 8 heat-pump materials in the snapshot: a bar of 0, labelled
+    text = svg_text(draw(["scenario", "-w", "ISL", "heat-pumps"], tmp_path, capsys, "s.svg"))
+    assert "no loss; 0/8 materials hit" in text

@@ -95,6 +95,20 @@ def test_scenario_economy_csv_json_and_table(capsys, bel):
     assert "Direct imports only" in text and "Antwerp" in text
 
 
+def test_import_notes_count_the_rows_in_words(capsys):
+    args = ["scenario", "-w", "CHN", "--stage", "refining", "li-ion-batteries", "-e", "BEL"]
+    code, out, _ = call(args, capsys)
+    assert code == 0
+    m = api.scenario(["CHN"], "refining", technologies=["li-ion-batteries"], economy="BEL")
+    m = m.materials
+    spared = int((m["imports_value"].notna() & (m["import_share_lost"] == 0)).sum())
+    untraded = int(m["imports_value"].isna().sum())
+    assert (spared, untraded) == (1, 10)  # BEL 2024: cobalt, lithium from CHN; one row not
+    text = " ".join(out.split())
+    assert "1 material x stage row imported, none of it from CHN" in text
+    assert "10 material x stage rows without imports in the trade data" in text
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, pick_format, write
+from raw_scan.cli._common import (
+    Format,
+    FormatOpt,
+    OutputOpt,
+    PlotOpt,
+    app,
+    console,
+    names_of,
+    pick_format,
+    write,
+)
 from raw_scan.cli._options import EconomyOpt, Method, MethodOpt, TradeYearOpt
 from raw_scan.errors import UsageError
 
@@ -28,12 +38,14 @@ def bom(
     year: TradeYearOpt = None,
     format: FormatOpt = None,
     output: OutputOpt = None,
+    plot: PlotOpt = None,
     save: Annotated[
         str | None,
         typer.Option(
             "--save",
             metavar="NAME",
-            help="Also keep the BOM as a user technology NAME (for 'report', 'technologies').",
+            help="Also keep the BOM as a user technology NAME (for 'report', 'scenario', "
+            "'grid', 'compare', 'technologies').",
         ),
     ] = None,
     replace: Annotated[
@@ -52,7 +64,7 @@ def bom(
     format = pick_format(format, output)
     from raw_scan import api, catalogue, store
     from raw_scan.bom import BomError
-    from raw_scan.report import export, terminal
+    from raw_scan.report import export, plots, terminal
     from raw_scan.report.methods import band_note, mass_panel, method_view
 
     if remove:
@@ -63,6 +75,8 @@ def bom(
         return
     if file is None:
         raise UsageError("name a BOM file (.csv or .toml), e.g. raw-scan bom my-product.csv")
+    if plot:
+        plots.check(plot)
     try:
         b = api.read_bom(file)
     except BomError as exc:
@@ -78,8 +92,13 @@ def bom(
             file=sys.stderr,
         )
     summary = api.bom_summary(df)
+    columns = api.BOM_COLUMNS + (api.ECONOMY_REPORT_COLUMNS if economy else [])
+    if plot:  # materials sized by their share of the listed mass
+        plots.technology_chart(
+            df, {b.name: b.name}, names_of("materials"), api.sources_used(df), plot
+        )
     if format is Format.csv:
-        return write(export.to_csv(df, api.BOM_COLUMNS), output)
+        return write(export.to_csv(df, columns), output)
     if format is Format.json:
         payload = {
             "product": b.name,
@@ -87,7 +106,7 @@ def bom(
             "description": b.description,
             "source": b.source,
             "method": method.value,
-            "records": export.records(df, api.BOM_COLUMNS),
+            "records": export.records(df, columns),
             "mass_summary": export.plain(vars(summary)),
             "summary": [export.plain(vars(s)) for s in api.summarise(df)],
             "sources": api.sources_used(df),
@@ -105,6 +124,10 @@ def bom(
             api.sources_used(df),
             band_note(method.value),
         )
+        if economy:
+            from raw_scan.report import economy as render
+
+            render.print_economy_columns(con, df, mats)
         con.print(mass_panel(summary))
 
 

@@ -103,8 +103,11 @@ def report(
     df = api.technology_report(names, method=method.value, economy=economy, year=year)
     columns = api.REPORT_COLUMNS + (api.ECONOMY_REPORT_COLUMNS if economy else [])
     if plot:
+        from raw_scan import catalogue
+
+        masses = plots.bom_masses(catalogue.links(store.current()))  # saved BOMs: by mass
         plots.technology_chart(
-            df, names_of("technologies"), names_of("materials"), api.sources_used(df), plot
+            df, names_of("technologies"), names_of("materials"), api.sources_used(df), plot, masses
         )
     if format is Format.csv:
         return write(export.to_csv(df, columns), output)

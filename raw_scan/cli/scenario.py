@@ -86,7 +86,7 @@ def scenario(
     )
     sources = api.scenario_sources(result)
     if plot:
-        plots.scenario_chart(result, sources, plot)
+        plots.scenario_chart(result, sources, plot, names_of("materials"))
     if format is Format.csv:
         return write(export.to_csv(result.materials, result.columns), output)
     if format is Format.json:

@@ -113,37 +113,94 @@ def _nan(x) -> bool:
 
 
 # ------------------------------------------------------------------------ report
-def technology_chart(report, tech_names: dict, names: dict, sources, path: Path) -> None:
-    """Per technology: its materials at their bottleneck stage on concentration (HHI) x
-    supplier governance axes, coloured by band, sized by EU status."""
+# marker area by BOM quantity: area proportional to the material's share of the listed mass
+QTY_AREA = 600.0  # points^2 for a material that is all of the listed mass
+QTY_MIN_AREA = 12.0  # so that a few grams stay visible
+QTY_LEGEND = (0.05, 0.25, 0.5)
+
+
+def bom_masses(rows) -> dict[tuple[str, str], float]:
+    """{(technology, material): share of the technology's listed mass} for the technologies
+    that carry BOM quantities (``quantity_kg``; a material's lines, one per stage, add up)."""
+    if "quantity_kg" not in rows.columns:
+        return {}
+    known = rows.dropna(subset=["quantity_kg"])
+    keys = [c for c in ("technology", "material", "bom_line", "bom_stage") if c in known.columns]
+    kg = known.drop_duplicates(keys).groupby(["technology", "material"])["quantity_kg"].sum()
+    total = kg.groupby(level="technology").transform("sum")
+    return {k: float(v) for k, v in (kg / total).items() if v == v}
+
+
+def technology_chart(
+    report, tech_names: dict, names: dict, sources, path: Path, masses: dict | None = None
+) -> None:
+    """Per technology: its materials at their bottleneck stage (or, when a BOM line keeps
+    another stage only, at their worst stage) on concentration (HHI) x supplier governance
+    axes, coloured by the band of the report's method, sized by EU status or, for a bill of
+    materials, by the material's share of the listed mass (``masses``, default: from the
+    report's ``quantity_kg``)."""
+    masses = bom_masses(report) if masses is None else masses
+    band_col = "method_band" if "method_band" in report.columns else "risk_band"
+    method = str(report["method"].iloc[0]) if "method" in report.columns and len(report) else ""
     techs = list(dict.fromkeys(report["technology"]))
     cols = min(len(techs), 3)
     rows = math.ceil(len(techs) / cols)
     fig = _figure(5.2 * cols, 4.4 * rows + 0.8)
     axes = fig.subplots(rows, cols, squeeze=False)
+    sized_techs = set()
     for ax, tech in zip(axes.flat, techs, strict=False):
-        rows_t = report[(report["technology"] == tech) & report["bottleneck"]]
+        all_t = report[report["technology"] == tech]
+        rows_t = _one_row_per_material(all_t)
+        missing = [m for m in dict.fromkeys(all_t["material"]) if m not in set(rows_t["material"])]
+        if missing:  # missing stays visible: name what has no point
+            note = ax.text(
+                0.01,
+                0.01,
+                _wrap(
+                    "Not drawn (no concentration or governance data): "
+                    + ", ".join(names.get(m, m) for m in missing),
+                    70,
+                ),
+                transform=ax.transAxes,
+                fontsize=6.5,
+                color="#555555",
+                va="bottom",
+            )
+            note.set_in_layout(False)
+        sized = any((tech, m) in masses for m in rows_t["material"])
+        if sized:
+            sized_techs.add(tech)
+
+        def size(r, sized=sized, tech=tech):
+            if not sized:
+                return _size(r)
+            return max(QTY_MIN_AREA, QTY_AREA * masses.get((tech, r["material"]), 0.0))
+
         # materials sharing one series (e.g. Nd, Pr, Dy, Tb) sit on one point: one label
         points: dict[tuple, list[dict]] = {}
         for r in rows_t.to_dict("records"):
             points.setdefault((round(r["hhi"]), round(r["supplier_wgi"], 2)), []).append(r)
         for group in points.values():
-            r = max(group, key=lambda g: _size(g))
-            ax.scatter(
-                r["hhi"],
-                r["supplier_wgi"],
-                s=_size(r),
-                color=_colour(r["risk_band"]),
-                edgecolor="black",
-                linewidth=0.5,
-                alpha=0.85,
-            )
+            group.sort(key=lambda g: -size(g))  # largest first: drawn first, smaller on top
+            for r in group if sized else group[:1]:
+                ax.scatter(
+                    r["hhi"],
+                    r["supplier_wgi"],
+                    s=size(r),
+                    color=_colour(r[band_col]),
+                    edgecolor="black",
+                    linewidth=0.5,
+                    alpha=0.85,
+                )
+            r = group[0]
+            left = r["hhi"] > 6000  # a label right of a point near the right edge is cut off
             label = ax.annotate(
                 ", ".join(names.get(g["material"], g["material"]) for g in group),
                 (r["hhi"], r["supplier_wgi"]),
                 fontsize=7,
-                xytext=(5, 4),
+                xytext=(-5 if left else 5, 4),
                 textcoords="offset points",
+                ha="right" if left else "left",
             )
             label.set_in_layout(False)  # a long label must not shrink the axes
         for x in (1500, 2500):
@@ -156,15 +213,38 @@ def technology_chart(report, tech_names: dict, names: dict, sources, path: Path)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(techs) :]:
         ax.set_visible(False)
-    _legend(fig, {label: area for label, area in EU_SIZES.values()})
+    sizes = {}
+    if sized_techs:
+        sizes.update({f"{q:.0%} of the listed mass": QTY_AREA * q for q in QTY_LEGEND})
+    if len(sized_techs) < len(techs):
+        sizes.update({label: area for label, area in EU_SIZES.values()})
+    _legend(fig, sizes, "outside right center")  # centred: clear of a one-panel chart's title
     fig.suptitle("Raw-material supply risk per technology", fontsize=12)
+    size_note = "size = EU status (largest: CRMA strategic and critical)"
+    if sized_techs:
+        size_note = (
+            "size = the material's share of the listed mass (area proportional)"
+            if len(sized_techs) == len(techs)
+            else "size = share of the listed mass for a bill of materials, else EU status"
+        )
+    colour = f"{method} band" if method and method != "composite" else "risk band"
     _footer(
         fig,
         sources,
-        f"Colour = risk band; size = EU status (largest: CRMA strategic and critical); "
+        f"Colour = {colour}; {size_note}; "
         f"dashed lines: HHI 1 500 and 2 500 (DOJ/FTC bands); {_years(report)}.",
     )
     save(fig, path)
+
+
+def _one_row_per_material(rows):
+    """The bottleneck row of each material, else (a BOM line keeping the other stage only)
+    its highest-scoring row; rows without concentration or governance left out."""
+    rows = rows.dropna(subset=["hhi", "supplier_wgi"])
+    rows = rows.assign(_b=rows["bottleneck"].fillna(False).astype(bool))
+    rows = rows.assign(_s=rows["risk_score"].fillna(-1.0))
+    rows = rows.sort_values(["_b", "_s"], ascending=False, kind="mergesort")
+    return rows.drop_duplicates("material").drop(columns=["_b", "_s"])
 
 
 def _colour(band) -> str:
@@ -176,7 +256,7 @@ def _size(r: dict) -> float:
     return EU_SIZES[(bool(r["eu_strategic"]), bool(r["eu_critical"]))][1]
 
 
-def _legend(fig, sizes: dict[str, float] | None = None) -> None:
+def _legend(fig, sizes: dict[str, float] | None = None, loc: str = "outside right upper") -> None:
     """Band colours (and marker sizes for EU status) in a legend right of the axes."""
     from matplotlib.lines import Line2D
 
@@ -198,7 +278,7 @@ def _legend(fig, sizes: dict[str, float] | None = None) -> None:
                 label=label,
             )
         )
-    fig.legend(handles=handles, loc="outside right upper", fontsize=7, frameon=False)
+    fig.legend(handles=handles, loc=loc, fontsize=7, frameon=False)
 
 
 # ------------------------------------------------------------------------ material
@@ -237,7 +317,9 @@ def grid_chart(grid, tech_ids: list[str], sources, path: Path) -> None:
     from matplotlib.patches import Rectangle
 
     n_m, n_t = len(grid), len(tech_ids)
-    fig = _figure(2.5 + 0.55 * n_t, 1.8 + 0.22 * n_m)
+    # at least 6.5 in wide: the title, legend and sources footer of a one- or two-technology
+    # grid need the room
+    fig = _figure(max(6.5, 2.5 + 0.55 * n_t), 1.8 + 0.22 * n_m)
     ax = fig.subplots()
     for i, r in enumerate(grid.to_dict("records")):
         for j, t in enumerate(tech_ids):
@@ -324,16 +406,19 @@ def trend_chart(
 
 
 # ------------------------------------------------------------------------ scenario
-def scenario_chart(result, sources, path: Path) -> None:
-    """Worst share of world supply lost per technology, with the material named."""
+def scenario_chart(result, sources, path: Path, names: dict | None = None) -> None:
+    """Worst share of world supply lost per technology, with the material named (``names``:
+    material id -> name)."""
+    names = names or {}
     techs = result.technologies.iloc[::-1]
     fig = _figure(8, 1.6 + 0.35 * len(techs))
     ax = fig.subplots()
     bars = ax.barh(techs["name"], techs["worst_loss"] * 100, color="#b2182b")
     labels = [
-        ""
+        f"no loss; 0/{r['materials']} materials hit"
         if _nan(r["worst_material"]) or r["worst_material"] is None
-        else f"{r['worst_material']} ({r['worst_stage']}) {r['worst_loss']:.0%}; "
+        else f"{names.get(r['worst_material'], r['worst_material'])} ({r['worst_stage']}) "
+        f"{r['worst_loss']:.0%}; "
         f"{r['materials_hit']}/{r['materials']} materials hit"
         for r in techs.to_dict("records")
     ]

@@ -164,11 +164,20 @@ def imports_table(impact: pd.DataFrame, economy: dict, names: dict[str, str]) ->
             ]
         )
     traded = impact["imports_value"].notna()
+    spared, untraded = (
+        int((traded & (impact["import_share_lost"] == 0)).sum()),
+        int((~traded).sum()),
+    )
     notes = [
-        f"{int((traded & (impact['import_share_lost'] == 0)).sum())} material x stage rows "
-        f"imported, none of it from {who}",
-        f"{int((~traded).sum())} rows without imports in the trade data (no HS6 code mapped, "
-        "or no imports that year)",
+        *([f"{_rows(spared)} imported, none of it from {who}"] if spared else []),
+        *(
+            [
+                f"{_rows(untraded)} without imports in the trade data (no HS6 code mapped, "
+                "or no imports that year)"
+            ]
+            if untraded
+            else []
+        ),
         "Direct imports only: material from a removed country that arrives through a third "
         "country (re-exports, processing elsewhere) is not traced.",
         *economy.get("caveats", []),
@@ -183,6 +192,10 @@ def imports_table(impact: pd.DataFrame, economy: dict, names: dict[str, str]) ->
         f"share from {who}, worst first"
     )
     return FitTable(columns, rows, title=_title(title), notes=notes)
+
+
+def _rows(n: int) -> str:
+    return f"{n} material x stage {'row' if n == 1 else 'rows'}"
 
 
 def share(x) -> str:

@@ -1,11 +1,12 @@
 """Quantity weighting of a bill of materials: which share of the product's mass sits in each
 risk band.
 
-Weighting: each material of the BOM counts once, with its mass in kg, at its worst stage under
-the chosen method (among the stages its BOM line names, both by default); its mass share is its
-mass / the total mass of the materials listed. A material without a score counts under
-"no data" (its mass is never dropped, so the shares always add up to 1). The mass-weighted mean
-score is taken over the materials with a score only, and says which share of the mass that is.
+Weighting: each material of the BOM counts once, with its mass in kg (the sum of its lines when
+it has one line per stage), at its worst stage under the chosen method (among the stages its BOM
+lines name, both by default); its mass share is its mass / the total mass of the lines listed.
+A material without a score counts under "no data" (its mass is never dropped, so the shares
+always add up to 1). The mass-weighted mean score is taken over the materials with a score
+only, and says which share of the mass that is.
 
 Why mass: it is the one quantity every BOM line has and that adds up across materials without
 prices or substitution data. Its limits: a kilogram of dysprosium and a kilogram of copper
@@ -42,11 +43,16 @@ class MassSummary:
 
 
 def per_material(report: pd.DataFrame) -> pd.DataFrame:
-    """One row per material: kg, band and score at its worst stage under the method."""
+    """One row per material: kg (over all its BOM lines), band and score at its worst stage
+    under the method."""
     rows = report.assign(_o=report["method_band"].map(methods.BAND_ORDER))
     rows = rows.assign(_s=rows["method_score"].fillna(-math.inf))
     worst = rows.sort_values(["_o", "_s"], ascending=False, kind="mergesort")
     worst = worst.drop_duplicates("material")
+    if "bom_line" in report.columns:  # a material on one line per stage: all its lines' mass
+        lines = report.drop_duplicates(["material", "bom_line"])
+        kg = lines.groupby("material")["quantity_kg"].sum()
+        worst = worst.assign(quantity_kg=worst["material"].map(kg))
     return worst[["material", "quantity_kg", "method_band", "method_score", "stage"]]
 
 
