@@ -131,3 +131,25 @@ def test_garbage_economy_in_the_cli_is_one_line(capsys):
     assert code == 2 and out == ""
     assert_one_error_line(err)
     assert "unknown economy 'コバルト'" in err and "did you mean" not in err
+
+
+LONG = "w" * 5000
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["report", "li-ion-batteries", "--method", LONG],
+        ["report", "li-ion-batteries", "--format", LONG],
+        ["scenario", "--without", LONG],
+        ["materials", "-o", LONG],
+        ["material", "cobalt", "-o", f"{LONG}/x.csv"],
+        ["bom", f"{LONG}.csv"],  # was a traceback (OSError: File name too long)
+    ],
+    ids=["method", "format", "country", "output", "output-folder", "bom-file"],
+)
+def test_any_long_value_is_shortened_in_its_one_line_message(argv, capsys):
+    code, out, err = call(argv, capsys)
+    assert code == 2 and out == ""
+    assert_one_error_line(err)
+    assert "w" * 41 not in err and "(5,0" in err and len(err) < 300, err[:300]

@@ -198,7 +198,10 @@ def write(text: str, output: Path | None) -> None:
     output = output.expanduser()
 
     def fail(reason: str) -> UsageError:
-        return UsageError(f"cannot write {output}: {reason}; choose another --output path")
+        from raw_scan.names import shown
+
+        where = output if len(str(output)) <= 200 else shown(str(output))
+        return UsageError(f"cannot write {where}: {reason}; choose another --output path")
 
     try:
         st = os.stat(output)  # follows symlinks
