@@ -155,13 +155,27 @@ def user_groups() -> dict[str, tuple[str, ...]]:
 
 
 def _close(key: str, names) -> str:
-    hits = difflib.get_close_matches(key.upper(), sorted(names), n=3, cutoff=0.5)
-    return ", ".join(hits) or ", ".join(sorted(names)[:3])
+    """'; did you mean: A, B?' with the names close to ``key``, or '' when none is close (never
+    the first names of the alphabet: garbage, other scripts and long input get no guess)."""
+    key = key.upper()
+    if not key.strip() or len(key) > 60:  # longer than any country name: no guess
+        return ""
+    hits: list[str] = []
+    if len(key) > 3:  # a misspelt country name ('Germny', 'Belgum'): the codes of close names
+        import pycountry
+
+        by_name = {c.name.upper(): c.alpha_3 for c in pycountry.countries if c.alpha_3 in names}
+        close = difflib.get_close_matches(key, list(by_name), n=3, cutoff=0.75)
+        hits = list(dict.fromkeys(by_name[h] for h in close))
+    hits = hits or difflib.get_close_matches(key, sorted(names), n=3, cutoff=0.5)
+    return f"; did you mean: {', '.join(hits)}?" if hits else ""
 
 
 def resolve(name: str, countries: set[str] | frozenset[str]) -> Economy:
     """The economy a user named: an ISO3 code or country name of the trade data, EU27, or a
     group of ``groups.toml``. Unknown names raise a one-line UsageError with the closest."""
+    from raw_scan.names import shown
+
     key = " ".join(str(name).strip().split())
     upper = key.upper()
     if upper in ("EU27", "EU", "EU-27", "EU_27"):
@@ -171,8 +185,8 @@ def resolve(name: str, countries: set[str] | frozenset[str]) -> Economy:
         for m in groups[upper]:
             if m not in countries:
                 raise UsageError(
-                    f"{config_path()}: group {upper} names {m!r}, which is not a country in the "
-                    f"trade data; did you mean: {_close(m, countries)}?"
+                    f"{config_path()}: group {upper} names {shown(m)}, which is not a country in "
+                    f"the trade data{_close(m, countries)}"
                 )
         return Economy(upper, groups[upper], "group")
     if upper in countries:
@@ -184,7 +198,7 @@ def resolve(name: str, countries: set[str] | frozenset[str]) -> Economy:
         return Economy(code, (code,), "country")
     valid = set(countries) | set(groups) | {"EU27"}
     raise UsageError(
-        f"unknown economy {name!r}; did you mean: {_close(upper, valid)}? (an ISO3 code of the "
+        f"unknown economy {shown(name)}{_close(upper, valid)} (an ISO3 code of the "
         f"trade data, EU27, or a group of {config_path().name})"
     )
 

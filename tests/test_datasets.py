@@ -115,3 +115,17 @@ def test_datasets_output_writes_a_file(tmp_path, capsys):
     assert list(rows_by_id(json.loads((tmp_path / "d.json").read_text()))) == EVERY
     assert (tmp_path / "d.csv").read_text().splitlines()[0] == ",".join(api.DATASET_COLUMNS)
     assert "Worldwide Governance Indicators" in (tmp_path / "d.txt").read_text()
+
+
+def test_datasets_output_extension_picks_the_format(tmp_path, capsys):
+    """Like every other command: ``-o x.json`` with no --format is JSON (it was the terminal
+    table written into x.json), ``-o x.csv`` CSV, and a contradicting --format is refused."""
+    code, _, err = call(["datasets", "-o", str(tmp_path / "d.json")], capsys)
+    assert code == 0, err
+    assert list(rows_by_id(json.loads((tmp_path / "d.json").read_text()))) == EVERY
+    code, _, err = call(["datasets", "-o", str(tmp_path / "d.CSV")], capsys)
+    assert code == 0, err
+    assert (tmp_path / "d.CSV").read_text().splitlines()[0] == ",".join(api.DATASET_COLUMNS)
+    code, out, err = call(["datasets", "--format", "table", "-o", str(tmp_path / "t.csv")], capsys)
+    assert code == 2 and out == "" and "does not match the .csv extension" in err
+    assert not (tmp_path / "t.csv").exists()

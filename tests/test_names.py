@@ -94,3 +94,62 @@ def test_shown_keeps_short_names_and_shortens_long_ones():
     assert names.shown("cobalt") == "'cobalt'"
     assert names.shown("a" * 40) == repr("a" * 40)
     assert names.shown("a" * 41) == f"{'a' * 40!r}… (41 characters)"
+
+
+@pytest.mark.parametrize("name", GARBAGE.values(), ids=GARBAGE.keys())
+def test_garbage_economy_is_unknown_with_no_suggestions(name):
+    """--economy and 'raw-scan economy' once answered garbage with the first three ISO codes
+    of the alphabet ('did you mean: ABW, AFG, AGO?') and quoted 5,000 characters back."""
+    from raw_scan import economies
+
+    with pytest.raises(UsageError) as err:
+        economies.resolve(name, frozenset({"ABW", "AFG", "AGO", "BEL", "DEU", "USA"}))
+    message = str(err.value)
+    assert message.startswith("unknown economy ") and "did you mean" not in message
+    assert "ABW" not in message and len(message) < 200
+
+
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("BELG", "BEL"),
+        ("NDL", "NLD"),
+        ("germny", "DEU"),
+        ("Belgum", "BEL"),
+        ("united stats", "USA"),
+    ],
+)
+def test_close_misspellings_suggest_the_economy(typed, meant):
+    from raw_scan import economies
+
+    with pytest.raises(UsageError, match=rf"did you mean: [A-Z, ]*\b{meant}\b"):
+        economies.resolve(typed, frozenset({"ABW", "AFG", "AGO", "BEL", "DEU", "NLD", "USA"}))
+
+
+def test_garbage_economy_in_the_cli_is_one_line(capsys):
+    code, out, err = call(["report", "li-ion-batteries", "--economy", "コバルト"], capsys)
+    assert code == 2 and out == ""
+    assert_one_error_line(err)
+    assert "unknown economy 'コバルト'" in err and "did you mean" not in err
+
+
+LONG = "w" * 5000
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["report", "li-ion-batteries", "--method", LONG],
+        ["report", "li-ion-batteries", "--format", LONG],
+        ["scenario", "--without", LONG],
+        ["materials", "-o", LONG],
+        ["material", "cobalt", "-o", f"{LONG}/x.csv"],
+        ["bom", f"{LONG}.csv"],  # was a traceback (OSError: File name too long)
+    ],
+    ids=["method", "format", "country", "output", "output-folder", "bom-file"],
+)
+def test_any_long_value_is_shortened_in_its_one_line_message(argv, capsys):
+    code, out, err = call(argv, capsys)
+    assert code == 2 and out == ""
+    assert_one_error_line(err)
+    assert "w" * 41 not in err and "(5,0" in err and len(err) < 300, err[:300]

@@ -63,6 +63,40 @@ def test_dev_stdout_is_written_to_not_replaced(tmp_path):
     assert after.st_ino == before.st_ino
 
 
+@pytest.mark.parametrize("path", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
+@pytest.mark.parametrize("append", [False, True])
+def test_dev_stdout_redirected_to_a_file_keeps_what_came_before(path, append, tmp_path):
+    """``{ echo header; raw-scan ... -o /dev/stdout; echo footer; } > f`` (or ``>> f``): the
+    stream the shell opened is written at its offset; the file is neither replaced (which lost
+    the header and the footer) nor truncated."""
+    if not os.path.exists(path):
+        pytest.skip(f"no {path} here")
+    out = tmp_path / "out.csv"
+    out.write_text("header\n")
+    with open(out, "a" if append else "r+", encoding="utf-8") as fh:
+        fh.seek(0, os.SEEK_END)
+        proc = subprocess.run(
+            [sys.executable, "-m", "raw_scan", "technologies", "--format", "csv", "-o", path],
+            stdout=fh,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=piped_env(tmp_path),
+            timeout=120,
+        )
+        fh.write("footer\n")
+    assert proc.returncode == 0, proc.stderr
+    lines = out.read_text().splitlines()
+    assert lines[:2] == ["header", "id,name,materials,scope,origin"]
+    assert lines[-1] == "footer" and len(lines) == 1 + 14 + 1
+
+
+def test_a_descriptor_that_is_not_open_is_one_line(capsys):
+    code, out, err = call(["technologies", "-o", "/dev/fd/97"], capsys)
+    assert code == 2 and out == ""
+    assert_one_error_line(err)
+    assert "descriptor 97 is not open" in err
+
+
 def test_a_fifo_is_written_to_not_replaced(tmp_path):
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)

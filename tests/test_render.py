@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from conftest import ROOT
 from rich.console import Console
@@ -232,9 +233,11 @@ def words(text: str) -> set[str]:
     return set(re.split(r"[\s│╭╮╰╯─━┃┏┓┗┛█░]+", text)) - {""}
 
 
-def test_material_cards_break_no_word_at_80_columns():
-    """Every word of every card at 80 columns is a word of the same card at full width: no
-    word is cut or split across lines, and no line is longer than 80."""
+@pytest.mark.parametrize("width", [60, 80])
+def test_material_cards_break_no_word(width):
+    """Every word of every card at 80 (and 60) columns is a word of the same card at full
+    width: no word or share is cut or split across lines (at 60 the producer bars were cut to
+    '89.…'; now the bars shorten), and no line is longer than the width."""
     sources = None
     for mid in store.load("materials")["id"]:
         card = api.material_card(mid)
@@ -245,10 +248,22 @@ def test_material_cards_break_no_word_at_80_columns():
             card_view.material_card(con, card, sources)
             return con.file.getvalue()
 
-        narrow, wide = show(80), show(400)
-        assert max(len(line) for line in narrow.splitlines()) <= 80, mid
+        narrow, wide = show(width), show(400)
+        assert max(len(line) for line in narrow.splitlines()) <= width, mid
         assert "…" not in narrow, mid
         assert words(narrow) - words(wide) == set(), mid
+
+
+def test_producer_bars_shorten_on_a_narrow_console_and_keep_their_length_when_wide():
+    shares = pd.DataFrame({"country": ["CHN", "JPN"], "share": [0.897, 0.06]})
+    wide = render(card_view.bar_chart(shares), 80).splitlines()
+    assert wide[0] == "CHN           " + "█" * 36 + "  89.7%"  # round(0.897 * 40) cells
+    assert wide[1] == "JPN           " + "█" * 2 + " " * 34 + "   6.0%"
+    assert wide[2] == "unattributed  " + "░" * 2 + " " * 34 + "   4.3%"
+    narrow = render(card_view.bar_chart(shares), 30).splitlines()
+    assert [len(line) for line in narrow] == [30, 30, 30]
+    assert narrow[0] == "CHN           " + "█" * 9 + "  89.7%"
+    assert narrow[1].startswith("JPN           ██") and narrow[1].endswith("   6.0%")
 
 
 # ------------------------------------------------------------------ summary, evidence, JSON

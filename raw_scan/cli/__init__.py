@@ -8,6 +8,7 @@ refresh, datasets, schedule); each registers itself on the shared ``app`` of ``_
 
 from __future__ import annotations
 
+import re
 import sys
 
 import typer
@@ -17,6 +18,16 @@ from raw_scan.cli._common import app
 from raw_scan.errors import RawScanError
 
 __all__ = ["app", "main"]
+
+_LONG_QUOTED = re.compile(r"'([^'\n]{81,})'")
+
+
+def _short(message: str) -> str:
+    """The message with every quoted value over 80 characters shortened, as the name lookups
+    do (``names.shown``): an option value or code of 5,000 characters is not echoed back."""
+    from raw_scan.names import shown
+
+    return _LONG_QUOTED.sub(lambda m: shown(m.group(1)), str(message))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(code, int) and code:
             sys.exit(code)  # with standalone_mode=False, click returns typer.Exit's code
     except RawScanError as exc:
-        print(f"raw-scan: error: {exc}", file=sys.stderr)
+        print(f"raw-scan: error: {_short(exc)}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -47,13 +58,22 @@ def main(argv: list[str] | None = None) -> None:
             if exc.ctx and " " in exc.ctx.command_path
             else "raw-scan"
         )
-        print(f"raw-scan: error: {exc.format_message()} (see '{where} --help')", file=sys.stderr)
+        print(
+            f"raw-scan: error: {_short(exc.format_message())} (see '{where} --help')",
+            file=sys.stderr,
+        )
         sys.exit(2)
     except click_errors.ClickException as exc:
-        print(f"raw-scan: error: {exc.format_message()}", file=sys.stderr)
+        print(f"raw-scan: error: {_short(exc.format_message())}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("raw-scan: interrupted", file=sys.stderr)
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:  # a path the system refuses (too long, not readable, ...): one line
+        from raw_scan.names import shown
+
+        where = f" ({shown(exc.filename)})" if exc.filename else ""
+        print(f"raw-scan: error: {exc.strerror or exc}{where}; check the path", file=sys.stderr)
+        sys.exit(2)

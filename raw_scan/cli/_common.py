@@ -7,6 +7,7 @@ pandas is imported only inside commands, so ``raw-scan --help`` stays fast.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -138,6 +139,47 @@ def _to_stdout(text: str) -> None:
         raise typer.Exit(0) from None
 
 
+_DESCRIPTOR = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
+_STANDARD = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def _open_descriptor(output: Path) -> int | None:
+    """The descriptor ``output`` names (``/dev/stdout``, ``/dev/stderr``, ``/dev/fd/N``,
+    ``/proc/self/fd/N``), or None for any other path; a UsageError if it is not open.
+
+    Such a path is the stream the caller set up: with ``{ echo x; raw-scan ... -o /dev/stdout; }
+    > f`` or ``>> f`` it is a regular file at an offset, which a replace (or a reopen that
+    truncates) would wipe; writing to the open descriptor keeps what came before, as `>` does.
+    """
+    name = str(output)
+    fd = _STANDARD.get(name)
+    if fd is None:
+        match = _DESCRIPTOR.fullmatch(name)
+        if match is None:
+            return None
+        fd = int(match.group(1))
+    try:
+        os.fstat(fd)
+    except OSError:
+        raise UsageError(
+            f"cannot write {output}: descriptor {fd} is not open; choose another --output path"
+        ) from None
+    return fd
+
+
+def _to_descriptor(text: str, fd: int, output: Path) -> None:
+    data = text.encode("utf-8")
+    try:
+        while data:
+            data = data[os.write(fd, data) :]
+    except BrokenPipeError:
+        raise typer.Exit(0) from None
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {output}: {exc.strerror or exc}; choose another --output path"
+        ) from None
+
+
 def write(text: str, output: Path | None) -> None:
     """Write ``text`` to stdout (``output`` None or '-') or to the file ``output``.
 
@@ -150,10 +192,16 @@ def write(text: str, output: Path | None) -> None:
     """
     if _is_stdout(output):
         return _to_stdout(text)
+    fd = _open_descriptor(output)
+    if fd is not None:  # /dev/stdout, /dev/fd/N: the stream the shell opened, as `>` gives it
+        return _to_stdout(text) if fd == sys.stdout.fileno() else _to_descriptor(text, fd, output)
     output = output.expanduser()
 
     def fail(reason: str) -> UsageError:
-        return UsageError(f"cannot write {output}: {reason}; choose another --output path")
+        from raw_scan.names import shown
+
+        where = output if len(str(output)) <= 200 else shown(str(output))
+        return UsageError(f"cannot write {where}: {reason}; choose another --output path")
 
     try:
         st = os.stat(output)  # follows symlinks

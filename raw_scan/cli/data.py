@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, write
+from raw_scan.cli._common import (
+    Format,
+    FormatOpt,
+    OutputOpt,
+    app,
+    console,
+    pick_format,
+    write,
+)
 
 schedule_app = typer.Typer(
     help="Schedule 'raw-scan refresh' (crontab or systemd user timer), with the data directory "
@@ -105,7 +113,7 @@ def refresh(
 
 @app.command()
 def datasets(
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
     reset: Annotated[
         bool,
@@ -127,6 +135,7 @@ def datasets(
         done = store.reset()
         print("using the bundled datasets" + ("" if done else " (already)"), file=sys.stderr)
         return
+    format = pick_format(format, output)
     snap = store.current()
     df = api.datasets_table(snap)
     if format is Format.json:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from rich import box
 from rich.console import Console, Group
+from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -54,25 +55,35 @@ def indicators_table(stages: pd.DataFrame) -> FitTable:
     return FitTable(INDICATOR_COLUMNS, cells, title=Text("Indicators", style="bold"))
 
 
+class _Bar:
+    """A bar of ``length`` cells that gets shorter when its column must narrow: on a narrow
+    terminal the bars are cropped, never the country or its share."""
+
+    def __init__(self, length: int, char: str, style: str) -> None:
+        self.length, self.char, self.style = length, char, style
+
+    def __rich_measure__(self, console, options) -> Measurement:
+        return Measurement(min(1, self.length), self.length)
+
+    def __rich_console__(self, console, options):
+        yield Text(self.char * min(self.length, options.max_width), style=self.style)
+
+
 def bar_chart(shares: pd.DataFrame, width: int = 40, top: int = 8) -> Table:
     t = Table(box=None, show_header=False, pad_edge=False)
     t.add_column("country", no_wrap=True)
-    t.add_column("bar", no_wrap=True)
+    t.add_column("bar")  # the one column a narrow console narrows (see _Bar)
     t.add_column("share", justify="right", no_wrap=True)
     shown = shares.head(top)
     for r in shown.itertuples():
-        t.add_row(
-            r.country, Text("█" * max(1, round(r.share * width)), style="cyan"), f"{r.share:.1%}"
-        )
+        t.add_row(r.country, _Bar(max(1, round(r.share * width)), "█", "cyan"), f"{r.share:.1%}")
     rest = shares["share"].iloc[top:].sum()
     unattributed = 1 - shares["share"].sum()
     if rest > 0:
-        t.add_row("others", Text("█" * round(rest * width), style="dim"), f"{rest:.1%}")
+        t.add_row("others", _Bar(round(rest * width), "█", "dim"), f"{rest:.1%}")
     if unattributed > 0.0005:
         t.add_row(
-            "unattributed",
-            Text("░" * round(unattributed * width), style="dim"),
-            f"{unattributed:.1%}",
+            "unattributed", _Bar(round(unattributed * width), "░", "dim"), f"{unattributed:.1%}"
         )
     return t
 
