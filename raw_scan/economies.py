@@ -183,10 +183,29 @@ def resolve(name: str, countries: set[str] | frozenset[str]) -> Economy:
     if code in countries:
         return Economy(code, (code,), "country")
     valid = set(countries) | set(groups) | {"EU27"}
+    near = difflib.get_close_matches(upper, sorted(valid), n=3, cutoff=0.5)
+    named = _close_names(key, countries) if len(key) > 3 else []
+    named_codes = {n.split(" ")[0] for n in named}
+    hint = ", ".join(named + [n for n in near if n not in named_codes]) or _close(upper, valid)
     raise UsageError(
-        f"unknown economy {name!r}; did you mean: {_close(upper, valid)}? (an ISO3 code of the "
+        f"unknown economy {name!r}; did you mean: {hint}? (an ISO3 code of the "
         f"trade data, EU27, or a group of {config_path().name})"
     )
+
+
+def _close_names(key: str, countries) -> list[str]:
+    """Country names of the trade data closest to a misspelt name ('Belgum' -> 'BEL
+    (Belgium)'), as ISO3 codes with the name; [] when none is close."""
+    import pycountry
+
+    names: dict[str, str] = {}
+    for code in countries:
+        c = pycountry.countries.get(alpha_3=code) if len(code) == 3 else None
+        for label in (getattr(c, "common_name", None), getattr(c, "name", None)):
+            if label:
+                names.setdefault(label.lower(), f"{code} ({label})")
+    hits = difflib.get_close_matches(key.lower(), sorted(names), n=3, cutoff=0.7)
+    return list(dict.fromkeys(names[h] for h in hits))
 
 
 def membership(economies: list[Economy]):

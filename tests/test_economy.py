@@ -52,6 +52,16 @@ def test_unknown_economy_names_the_closest(config):
         resolve("BENELUKS", COUNTRIES)
 
 
+def test_a_misspelt_country_name_suggests_the_country(config):
+    with pytest.raises(UsageError, match=r"did you mean: BEL \(Belgium\)"):
+        resolve("Belgum", COUNTRIES)
+    with pytest.raises(UsageError, match=r"did you mean: NLD \(Netherlands\)"):
+        resolve("Netherlnds", COUNTRIES)
+    with pytest.raises(UsageError) as err:
+        resolve("Frnace", COUNTRIES)
+    assert str(err.value).count("FRA") == 1  # the code is not suggested twice
+
+
 def test_group_naming_an_unknown_country_fails_with_the_closest(config):
     config.write_text('[groups]\nBENELUX = ["BEL", "NDL", "LUX"]\n')
     with pytest.raises(UsageError, match=r"group BENELUX names 'NDL'.*did you mean: NLD"):
