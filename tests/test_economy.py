@@ -52,6 +52,18 @@ def test_unknown_economy_names_the_closest(config):
         resolve("BENELUKS", COUNTRIES)
 
 
+def test_plain_unquoted_group_lines_as_in_the_issue(config):
+    config.write_text("# my groups\nBENELUX = BEL, NLD, LUX\nfareast = JPN,USA  # two\n")
+    assert resolve("benelux", COUNTRIES) == Economy("BENELUX", ("BEL", "NLD", "LUX"), "group")
+    assert resolve("FAREAST", COUNTRIES).members == ("JPN", "USA")
+    config.write_text("[groups]\nBENELUX = BEL, NDL, LUX\n")
+    with pytest.raises(UsageError, match=r"group BENELUX names 'NDL'.*did you mean: NLD"):
+        resolve("BENELUX", COUNTRIES)
+    config.write_text("BENELUX = BEL, NLD\nthis is not a group\n")
+    with pytest.raises(UsageError, match="not valid TOML"):
+        resolve("BENELUX", COUNTRIES)
+
+
 def test_a_misspelt_country_name_suggests_the_country(config):
     with pytest.raises(UsageError, match=r"did you mean: BEL \(Belgium\)"):
         resolve("Belgum", COUNTRIES)
