@@ -67,8 +67,8 @@ class TradeData:
             return self.years[-1]
         if year not in self.years:
             raise UsageError(
-                f"no trade data for {year}; the trade data cover {self.years[0]}-"
-                f"{self.years[-1]} (use --year with one of these)"
+                f"no trade data for {year}; the trade data cover {year_spans(self.years)}"
+                " (use --year with one of these)"
             )
         return int(year)
 
@@ -84,6 +84,17 @@ class TradeData:
             t["year"].isin(list(years))
             & (t["importer"].isin(members) | t["exporter"].isin(members))
         ]
+
+
+def year_spans(years) -> str:
+    """Sorted years as runs: (2018, 2019, 2020, 2022) -> '2018-2020, 2022'."""
+    runs: list[list[int]] = []
+    for y in sorted(int(y) for y in years):
+        if runs and y == runs[-1][1] + 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def trade_data(snap: store.Snapshot) -> TradeData:

@@ -282,3 +282,13 @@ def test_flow_table_marks_internal_and_outside_partners():
     assert not imp.loc["DEU", "internal"] and not imp.loc["DEU", "outside"]  # EU, not outside
     assert imp.loc["NLD", "value"] == 50.0  # BEL's import from NLD
     assert imp.loc["CHN", "value"] == 80.0  # BEL 60 + NLD 20 summed per partner
+
+
+def test_a_year_outside_gapped_trade_data_lists_the_years_held():
+    from raw_scan.exposure import TradeData, year_spans
+
+    assert year_spans([2022, 2018, 2019, 2020]) == "2018-2020, 2022"
+    td = TradeData(None, None, frozenset({"BEL"}), (2019, 2022, 2023), {})
+    assert td.year(None) == 2023
+    with pytest.raises(UsageError, match=r"no trade data for 2020; .* cover 2019, 2022-2023 \("):
+        td.year(2020)
