@@ -96,6 +96,38 @@ def test_economy_json_equals_the_library(capsys):
     assert any("Rotterdam" in c for c in payload["caveats"])
 
 
+def test_by_hs6_splits_each_stage_into_its_codes(capsys):
+    """--by-hs6: one row per code, whose flows add up to the stage's, and whose figures are
+    the screen's for that product (BEL has no internal flows)."""
+    code, out, err = call(["economy", "BEL", "--year", "2023", "--by-hs6", "-f", "csv"], capsys)
+    assert code == 0 and err == ""
+    per_code = [r for r in rows(out) if r["hs6"]]
+    assert all(re.fullmatch(r"\d{6}", r["hs6"]) for r in per_code)
+    stages = {(r["material"], r["stage"]): r for r in rows(call_csv("economy", "BEL"))}
+    for (material, stage), whole in stages.items():
+        parts = [r for r in per_code if (r["material"], r["stage"]) == (material, stage)]
+        assert sorted(r["hs6"] for r in parts) == sorted(whole["hs6"].split("|") * bool(parts))
+        if parts:
+            total = sum(float(r["imports_value"]) for r in parts)
+            assert total == pytest.approx(float(whole["imports_value"]), rel=1e-6)
+            assert {r["production_hhi"] for r in parts} == {whole["production_hhi"]}
+    graphite = {r["hs6"]: r for r in per_code if r["material"] == "natural-graphite"}
+    assert set(graphite) == {"250410", "250490"}
+    screen = {r["hs6"]: r for r in rows(call_csv("dependencies", "BEL"))}
+    for hs6, r in graphite.items():
+        assert float(r["imports_value"]) == pytest.approx(float(screen[hs6]["imports_value"]))
+        assert r["non_eu_share"] == screen[hs6]["non_eu_share"]
+    # the per-code scores differ from the stage's (the shares of China differ by code)
+    assert graphite["250410"]["geopolrisk"] != graphite["250490"]["geopolrisk"]
+
+
+def call_csv(*args: str) -> str:
+    return export.to_csv(
+        api.economy(args[1], 2023) if args[0] == "economy" else api.dependencies(args[1], 2023),
+        api.ECONOMY_COLUMNS if args[0] == "economy" else api.SCREEN_COLUMNS,
+    )
+
+
 def test_dependencies_csv_has_the_screen_columns_dependent_first(capsys):
     code, out, err = call(["dependencies", "EU27", "--year", "2023", "--format", "csv"], capsys)
     assert code == 0 and err == ""

@@ -27,6 +27,12 @@ YearOpt = Annotated[
 def economy(
     name: EconomyArg,
     year: YearOpt = None,
+    by_hs6: Annotated[
+        bool,
+        typer.Option(
+            "--by-hs6", help="One row per HS6 code of each material and stage, not per stage."
+        ),
+    ] = False,
     format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
@@ -39,8 +45,10 @@ def economy(
     from raw_scan import api
 
     eco = api.resolve_economy(name)
-    df = api.economy(name, year)
+    df = api.economy(name, year, by_hs6=by_hs6)
     meta = api.economy_meta(eco, int(df["year"].iloc[0]))
+    if by_hs6:
+        meta["by_hs6"] = True
     draw = lambda con, render: render.print_economy(con, df, meta)  # noqa: E731
     _emit(df, api.ECONOMY_COLUMNS, meta, format, output, draw)
 

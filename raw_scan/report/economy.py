@@ -65,11 +65,11 @@ def print_economy(console: Console, df: pd.DataFrame, meta: dict) -> None:
     mapped = df[df["hs6"].notna()]
     common, numbered, refs = _footnotes(mapped["note"])
     t = _table(
-        f"[bold]{meta['economy']}[/bold] {meta['year']}: imports of technology materials, "
-        "ranked by GeoPolRisk"
+        f"[bold]{meta['economy']}[/bold] {meta['year']}: imports of technology materials"
+        f"{' per HS6 code' if meta.get('by_hs6') else ''}, ranked by GeoPolRisk"
     )
     for col, just, wrap in (
-        ("Material, stage", "left", True),
+        ("Material, stage, HS6" if meta.get("by_hs6") else "Material, stage", "left", True),
         ("GPR", "right", False),
         ("Imports k$", "right", False),
         ("Top partner", "left", False),
@@ -83,7 +83,8 @@ def print_economy(console: Console, df: pd.DataFrame, meta: dict) -> None:
         if r["crma_65_exceeded"] is True:
             third += f" {FLAG}"
         label = Text(str(r["name"]))
-        label.append(f" {r['stage']}{' ' + ref if ref else ''}", style="dim")
+        code = f" {r['hs6']}" if meta.get("by_hs6") else ""
+        label.append(f" {r['stage']}{code}{' ' + ref if ref else ''}", style="dim")
         t.add_row(
             label,
             num(r["geopolrisk"], ".3f"),
