@@ -194,6 +194,30 @@ def test_terminal_tables_fit_80_columns(tmp_path, private_data_dir, monkeypatch)
     assert "Antwerp (BEL)" in run("economy", "BEL", cwd=tmp_path, data_dir=private_data_dir).stdout
 
 
+@pytest.mark.parametrize("width", [50, 60])
+def test_narrow_terminals_leave_columns_out_and_never_cut_a_value(
+    width, tmp_path, private_data_dir, monkeypatch
+):
+    """Below the natural width the economy tables drop optional columns and say so, rather
+    than cropping the right-hand columns or cutting figures to '0.3…'."""
+    monkeypatch.setenv("COLUMNS", str(width))
+    for args in (
+        ("economy", "BEL"),
+        ("dependencies", "EU27", "--year", "2018"),
+        ("material", "cobalt", "--economy", "EU27"),
+    ):
+        proc = run(*args, cwd=tmp_path, data_dir=private_data_dir)
+        assert proc.returncode == 0, proc.stderr
+        ours = proc.stdout[proc.stdout.index("EU27 2024: import") :] if "cobalt" in args else ""
+        lines = (ours or proc.stdout).splitlines()  # the material card above is not ours
+        assert max(len(line) for line in lines) <= width, args
+        assert "…" not in "\n".join(lines), args
+        if width == 50 or args[0] != "material":  # the short material table fits 60
+            assert any(line.startswith("Left out to fit") for line in lines), args
+    text = run("economy", "BEL", cwd=tmp_path, data_dir=private_data_dir).stdout
+    assert "0.361" in text and "Natural graphite" in text  # GPR and names stay whole
+
+
 @pytest.mark.parametrize(
     "args, hint",
     [
