@@ -194,6 +194,16 @@ def test_terminal_tables_fit_80_columns(tmp_path, private_data_dir, monkeypatch)
     assert "Antwerp (BEL)" in run("economy", "BEL", cwd=tmp_path, data_dir=private_data_dir).stdout
 
 
+def test_report_and_material_tables_carry_the_port_caveat(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out, _ = call(["report", "li-ion-batteries", "--economy", "BEL"], capsys)
+    assert code == 0 and "Caveat: port and re-export trade through Antwerp (BEL)" in out
+    code, out, _ = call(["material", "cobalt", "--economy", "EU27"], capsys)
+    assert code == 0 and "Antwerp (BEL) and Rotterdam (NLD)" in out
+    code, out, _ = call(["material", "cobalt", "--economy", "USA"], capsys)
+    assert code == 0 and "import figures" in out and "Antwerp" not in out
+
+
 @pytest.mark.parametrize("width", [50, 60])
 def test_narrow_terminals_leave_columns_out_and_never_cut_a_value(
     width, tmp_path, private_data_dir, monkeypatch

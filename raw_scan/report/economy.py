@@ -222,4 +222,7 @@ def print_economy_columns(console: Console, df: pd.DataFrame, names: dict[str, s
         "GPR = GeoPolRisk (0-1); Import HHI over partners (0-1); IR = import reliance; "
         f"— = no HS6 code for the stage or no data. Details: raw-scan economy {eco} --year {year}."
     )
-    console.print(FitTable(columns, cells, title=title, notes=[note]))
+    from raw_scan import api
+
+    caveats = [f"Caveat: {c}." for c in api.resolve_economy(str(eco)).caveats()]
+    console.print(FitTable(columns, cells, title=title, notes=[note, *caveats]))
