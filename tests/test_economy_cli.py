@@ -121,6 +121,23 @@ def test_by_hs6_splits_each_stage_into_its_codes(capsys):
     assert graphite["250410"]["geopolrisk"] != graphite["250490"]["geopolrisk"]
 
 
+def test_rank_by_import_risk_orders_by_the_economy_factor(capsys, monkeypatch):
+    code, out, err = call(["economy", "BEL", "--rank", "import-risk", "-f", "csv"], capsys)
+    assert code == 0 and err == ""
+    table = rows(out)
+    risks = [float(r["import_risk"]) for r in table if r["import_risk"]]
+    assert len(risks) >= 30 and risks == sorted(risks, reverse=True)
+    assert not any(r["import_risk"] for r in table[len(risks) :])  # missing last
+    default = rows(call(["economy", "BEL", "-f", "csv"], capsys)[1])
+    assert sorted(map(str, table), key=str) == sorted(map(str, default), key=str)  # same rows
+    assert [r["material"] for r in table[:3]] != [r["material"] for r in default[:3]]
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = call(["economy", "BEL", "--rank", "import-risk"], capsys)
+    assert "ranked by import risk" in out and "Risk" in out.splitlines()[1]
+    assert "Top 3rd" in out.splitlines()[1]  # the CRMA 65 % flag column stays at 80
+    assert "Risk" not in call(["economy", "BEL"], capsys)[1].splitlines()[1]
+
+
 def call_csv(*args: str) -> str:
     return export.to_csv(
         api.economy(args[1], 2023) if args[0] == "economy" else api.dependencies(args[1], 2023),

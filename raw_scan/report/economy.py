@@ -55,9 +55,11 @@ def _title(markup: str) -> Text:
 def print_economy(console: Console, df: pd.DataFrame, meta: dict) -> None:
     mapped = df[df["hs6"].notna()]
     common, numbered, refs = _footnotes(mapped["note"])
+    by_risk = meta.get("ranked_by") == "import-risk"
     title = _title(
         f"[bold]{meta['economy']}[/bold] {meta['year']}: imports of technology materials"
-        f"{' per HS6 code' if meta.get('by_hs6') else ''}, ranked by GeoPolRisk"
+        f"{' per HS6 code' if meta.get('by_hs6') else ''}, ranked by "
+        f"{'import risk' if by_risk else 'GeoPolRisk'}"
     )
     columns = [
         Column(
@@ -67,12 +69,15 @@ def print_economy(console: Console, df: pd.DataFrame, meta: dict) -> None:
             min_width=16,
         ),
         Column("GPR", justify="right", required=True),
-        Column("Imports k$", justify="right", priority=50),
+        Column("Risk", justify="right", required=True),
+        Column("Imports k$", justify="right", priority=30 if by_risk else 50),
         Column("Top partner", priority=60),
         Column("Non-EU", justify="right", priority=70),
         Column("Top 3rd", priority=40),
         Column("IR", justify="right", priority=55),
     ]
+    if not by_risk:  # the import-risk column only where it is the order
+        del columns[2]
     cells = []
     for r, ref in zip(mapped.to_dict("records"), refs, strict=True):
         third = _share(r["third_country"], r["third_country_share"])
@@ -85,6 +90,7 @@ def print_economy(console: Console, df: pd.DataFrame, meta: dict) -> None:
             [
                 label,
                 num(r["geopolrisk"], ".3f"),
+                *([num(r["import_risk"], ".3f")] if by_risk else []),
                 num(r["imports_value"]),
                 _share(r["top_partner"], r["top_partner_share"]),
                 pct(r["non_eu_share"]),
@@ -111,8 +117,9 @@ def print_economy(console: Console, df: pd.DataFrame, meta: dict) -> None:
     if unmapped:
         lines.append("No HS6 code mapped (no trade figures): " + ", ".join(unmapped) + ".")
     lines.append(
-        "GPR = GeoPolRisk: HHI of world production × import risk (0-1). Imports in thousand "
-        "USD (BACI). Top partner: of the imports from outside the economy (all five in the CSV). "
+        "GPR = GeoPolRisk: HHI of world production × import risk"
+        f"{' (Risk)' if by_risk else ''} (0-1). Imports in thousand USD (BACI). Top partner: "
+        "of the imports from outside the economy (all five in the CSV). "
         "Top 3rd = largest partner outside the "
         f"{'EU' if meta['outside'] == 'non-EU' else 'economy'}, same share; "
         f"{FLAG} above 65 % for a CRMA strategic material. IR = import reliance. "
