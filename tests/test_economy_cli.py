@@ -174,6 +174,14 @@ def test_persistent_keeps_only_persistent_products(capsys):
     }
 
 
+def test_an_empty_persistent_screen_says_why(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    args = ["dependencies", "USA", "--persistent", "--supplier-hhi", "0.99"]
+    code, out, _ = call([*args, "--outside-share", "0.99"], capsys)
+    assert code == 0 and "0 persistently dependent products" in out
+    assert "No product is persistently dependent at these thresholds" in out
+
+
 def test_thresholds_change_the_screen(capsys):
     _, loose, _ = call(["dependencies", "DEU", "--format", "json"], capsys)
     _, strict, _ = call(

@@ -193,6 +193,14 @@ def print_screen(console: Console, df: pd.DataFrame, meta: dict, persistent_only
             "all foreign partners."
         )
     lines += sorted({n for n in df["note"].dropna() if n and "persistence" in n})
+    if df.empty:
+        lines.insert(
+            0,
+            "No product is persistently dependent at these thresholds (drop --persistent to see"
+            " the whole screen)."
+            if persistent_only
+            else "No product imported or exported by this economy in the mapped HS6 codes.",
+        )
     console.print(FitTable(columns, cells, title=title, notes=lines))
     console.print(_footer(meta))
 
