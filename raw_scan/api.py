@@ -299,17 +299,35 @@ def resolve_economy(name: str, snap: Snapshot | None = None) -> Economy:
     return exposure.trade_data(_snap(snap)).economy(name)
 
 
-def economy(name: str, year: int | None = None, snap: Snapshot | None = None) -> pd.DataFrame:
+def economy(
+    name: str,
+    year: int | None = None,
+    snap: Snapshot | None = None,
+    *,
+    by_hs6: bool = False,
+    rank_by: str = "geopolrisk",
+) -> pd.DataFrame:
     """The materials of all technologies for one economy and trade year (the latest by
     default), one row per material x stage (``ECONOMY_COLUMNS``): imports, exports, partners,
     import HHI, non-EU share, CRMA 65 % flag, import reliance and GeoPolRisk, ranked by
-    GeoPolRisk. Definitions: docs/economy.md."""
-    return _economy_table(name, year, _snap(snap))
+    GeoPolRisk (``rank_by="import_risk"``: by the import-risk factor alone); with ``by_hs6``,
+    one row per material x stage x HS6 code. Definitions: docs/economy.md."""
+    df = _economy_table(name, year, _snap(snap), by_hs6=by_hs6)
+    if rank_by == "geopolrisk":
+        return df
+    if rank_by != "import_risk":
+        raise ValueError(f"rank_by must be 'geopolrisk' or 'import_risk', not {rank_by!r}")
+    keys = ["import_risk", "geopolrisk", "imports_value"]
+    return df.sort_values(keys, ascending=False, na_position="last", kind="mergesort").reset_index(
+        drop=True
+    )
 
 
-def _economy_table(name: str, year: int | None, snap: Snapshot) -> pd.DataFrame:
+def _economy_table(
+    name: str, year: int | None, snap: Snapshot, *, by_hs6: bool = False
+) -> pd.DataFrame:
     td = exposure.trade_data(snap)
-    return exposure.economy_table(snap, td.economy(name), td.year(year))
+    return exposure.economy_table(snap, td.economy(name), td.year(year), by_hs6=by_hs6)
 
 
 def trade_year(year: int | None = None, snap: Snapshot | None = None) -> int:

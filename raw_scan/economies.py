@@ -13,6 +13,8 @@ An economy is
       BENELUX = ["BEL", "NLD", "LUX"]
       NORDICS = "DNK, FIN, NOR, SWE"       # a comma-separated string works too
 
+A file of plain ``NAME = ISO3, ISO3, ...`` lines without quotes (not TOML) is read as well.
+
 A group works like the EU27: flows between its members are internal (see ``docs/economy.md``).
 Group names are case-insensitive, made of letters, digits, ``-`` and ``_``, and may not be an
 ISO3 code or ``EU27``.
@@ -131,14 +133,18 @@ def user_groups() -> dict[str, tuple[str, ...]]:
     if not path.exists():
         return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(
-            f'{path} is not valid TOML ({exc}); write groups as BENELUX = ["BEL", "NLD"]'
-            " under [groups]"
-        ) from None
+        data = _plain_groups(text)
+        if data is None:
+            raise UsageError(
+                f'{path} is not valid TOML ({exc}); write groups as BENELUX = ["BEL", "NLD"]'
+                " under [groups]"
+            ) from None
     table = data.get("groups", {})
     if not isinstance(table, dict):
         raise UsageError(f"{path}: [groups] must be a table of NAME = [ISO3, ...] lines")
@@ -152,6 +158,24 @@ def user_groups() -> dict[str, tuple[str, ...]]:
             )
         out[name] = tuple(_members(value, name, path))
     return out
+
+
+_PLAIN_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s*=\s*([A-Za-z0-9][A-Za-z0-9 ,]*)$")
+
+
+def _plain_groups(text: str) -> dict | None:
+    """The unquoted form ``BENELUX = BEL, NLD, LUX`` (one group a line, optionally under
+    ``[groups]``, ``#`` comments), which is not TOML; None when any line is neither."""
+    groups: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line or line == "[groups]":
+            continue
+        match = _PLAIN_LINE.match(line)
+        if match is None or match[1] in groups:
+            return None
+        groups[match[1]] = match[2]
+    return {"groups": groups} if groups else None
 
 
 def _close(key: str, names) -> str:
@@ -197,10 +221,29 @@ def resolve(name: str, countries: set[str] | frozenset[str]) -> Economy:
     if code in countries:
         return Economy(code, (code,), "country")
     valid = set(countries) | set(groups) | {"EU27"}
+    # a misspelt country name gets its code and name ('Belgum' -> BEL (Belgium)); otherwise the
+    # close codes; garbage, other scripts and long input get no guess (see _close)
+    named = _close_names(key, countries) if 3 < len(key) <= 60 else []
+    hint = f"; did you mean: {', '.join(named)}?" if named else _close(upper, valid)
     raise UsageError(
-        f"unknown economy {shown(name)}{_close(upper, valid)} (an ISO3 code of the "
+        f"unknown economy {shown(name)}{hint} (an ISO3 code of the "
         f"trade data, EU27, or a group of {config_path().name})"
     )
+
+
+def _close_names(key: str, countries) -> list[str]:
+    """Country names of the trade data closest to a misspelt name ('Belgum' -> 'BEL
+    (Belgium)'), as ISO3 codes with the name; [] when none is close."""
+    import pycountry
+
+    names: dict[str, str] = {}
+    for code in countries:
+        c = pycountry.countries.get(alpha_3=code) if len(code) == 3 else None
+        for label in (getattr(c, "common_name", None), getattr(c, "name", None)):
+            if label:
+                names.setdefault(label.lower(), f"{code} ({label})")
+    hits = difflib.get_close_matches(key.lower(), sorted(names), n=3, cutoff=0.7)
+    return list(dict.fromkeys(names[h] for h in hits))
 
 
 def membership(economies: list[Economy]):

@@ -67,8 +67,8 @@ class TradeData:
             return self.years[-1]
         if year not in self.years:
             raise UsageError(
-                f"no trade data for {year}; the trade data cover {self.years[0]}-"
-                f"{self.years[-1]} (use --year with one of these)"
+                f"no trade data for {year}; the trade data cover {year_spans(self.years)}"
+                " (use --year with one of these)"
             )
         return int(year)
 
@@ -84,6 +84,17 @@ class TradeData:
             t["year"].isin(list(years))
             & (t["importer"].isin(members) | t["exporter"].isin(members))
         ]
+
+
+def year_spans(years) -> str:
+    """Sorted years as runs: (2018, 2019, 2020, 2022) -> '2018-2020, 2022'."""
+    runs: list[list[int]] = []
+    for y in sorted(int(y) for y in years):
+        if runs and y == runs[-1][1] + 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def trade_data(snap: store.Snapshot) -> TradeData:
@@ -227,34 +238,54 @@ ECONOMY_COLUMNS = [
 ]
 
 
-def economy_table(snap: store.Snapshot, economy: Economy, year: int) -> pd.DataFrame:
+def economy_table(
+    snap: store.Snapshot, economy: Economy, year: int, *, by_hs6: bool = False
+) -> pd.DataFrame:
     """Every material x stage of the technologies (with its HS6 codes) for one economy and
-    year, ranked by GeoPolRisk (highest first; missing last)."""
+    year, ranked by GeoPolRisk (highest first; missing last). With ``by_hs6``, one row per
+    material x stage x HS6 code instead: the same indicators on that code's flows alone (the
+    production series, hence the HHI of world production, stay the material's)."""
     td = trade_data(snap)
     tech = set(snap.load("technology_materials")["material"])
     hs = td.hs_materials[td.hs_materials["material"].isin(tech)]
     # codes without a single row that year are not traded in the snapshot's data (outside the
     # bundled extraction, or no flow at all): no trade data, which is not zero imports
     has_data = hs["hs6"].isin(td.codes(year))
+    stand_in = data_from(snap)
+    used = hs[has_data]
+    if by_hs6:  # each code its own "material", whose production is the material's
+        used = used.assign(material=used["material"] + "@" + used["hs6"])
+        stand_in = {
+            key: [key.split("@")[0], *stand_in.get(key.split("@")[0], [])]
+            for key in used["material"]
+        }
     ind = material_indicators(
         td.around([economy], [year]),
-        hs[has_data],
+        used,
         snap.load("production"),
         snap.load("governance"),
         [economy],
         [year],
         every_pair=True,
-        data_from=data_from(snap),
+        data_from=stand_in,
     )
-    joined = lambda c: "|".join(sorted(c))  # noqa: E731
     keys = ["material", "stage"]
-    codes = hs[has_data].groupby(keys)["hs6"].agg(joined).rename("hs6")
-    absent = hs[~has_data].groupby(keys)["hs6"].agg(joined).rename("hs6_no_data")
-    ind = ind.merge(codes.reset_index(), on=keys, how="left")
-    lacking = absent.reset_index()
-    ind = ind.merge(lacking, on=keys, how="left")
-    no_rows = lacking.merge(ind[keys], on=keys, how="left", indicator=True)
-    no_rows = no_rows[no_rows["_merge"] == "left_only"].drop(columns="_merge")
+    if by_hs6:
+        split_key = ind["material"].str.split("@", n=1, expand=True)
+        ind["material"], ind["hs6"] = split_key[0], split_key[1]
+        for col in ("material", "production_material"):
+            ind[col] = ind[col].astype("string").str.split("@").str[0]
+        ind["hs6_no_data"] = None
+        no_rows = hs[~has_data][[*keys, "hs6"]].rename(columns={"hs6": "hs6_no_data"})
+    else:
+        joined = lambda c: "|".join(sorted(c))  # noqa: E731
+        codes = hs[has_data].groupby(keys)["hs6"].agg(joined).rename("hs6")
+        absent = hs[~has_data].groupby(keys)["hs6"].agg(joined).rename("hs6_no_data")
+        ind = ind.merge(codes.reset_index(), on=keys, how="left")
+        lacking = absent.reset_index()
+        ind = ind.merge(lacking, on=keys, how="left")
+        no_rows = lacking.merge(ind[keys], on=keys, how="left", indicator=True)
+        no_rows = no_rows[no_rows["_merge"] == "left_only"].drop(columns="_merge")
     unmapped = sorted(tech - set(hs["material"]))
     ind = pd.concat(
         [
@@ -271,8 +302,8 @@ def economy_table(snap: store.Snapshot, economy: Economy, year: int) -> pd.DataF
     return (
         _finish(ind, year)
         .sort_values(
-            ["geopolrisk", "imports_value", "material", "stage"],
-            ascending=[False, False, True, True],
+            ["geopolrisk", "imports_value", "material", "stage", "hs6"],
+            ascending=[False, False, True, True, True],
             na_position="last",
             kind="mergesort",
         )[ECONOMY_COLUMNS]

@@ -52,6 +52,28 @@ def test_unknown_economy_names_the_closest(config):
         resolve("BENELUKS", COUNTRIES)
 
 
+def test_plain_unquoted_group_lines_as_in_the_issue(config):
+    config.write_text("# my groups\nBENELUX = BEL, NLD, LUX\nfareast = JPN,USA  # two\n")
+    assert resolve("benelux", COUNTRIES) == Economy("BENELUX", ("BEL", "NLD", "LUX"), "group")
+    assert resolve("FAREAST", COUNTRIES).members == ("JPN", "USA")
+    config.write_text("[groups]\nBENELUX = BEL, NDL, LUX\n")
+    with pytest.raises(UsageError, match=r"group BENELUX names 'NDL'.*did you mean: NLD"):
+        resolve("BENELUX", COUNTRIES)
+    config.write_text("BENELUX = BEL, NLD\nthis is not a group\n")
+    with pytest.raises(UsageError, match="not valid TOML"):
+        resolve("BENELUX", COUNTRIES)
+
+
+def test_a_misspelt_country_name_suggests_the_country(config):
+    with pytest.raises(UsageError, match=r"did you mean: BEL \(Belgium\)"):
+        resolve("Belgum", COUNTRIES)
+    with pytest.raises(UsageError, match=r"did you mean: NLD \(Netherlands\)"):
+        resolve("Netherlnds", COUNTRIES)
+    with pytest.raises(UsageError) as err:
+        resolve("Frnace", COUNTRIES)
+    assert str(err.value).count("FRA") == 1  # the code is not suggested twice
+
+
 def test_group_naming_an_unknown_country_fails_with_the_closest(config):
     config.write_text('[groups]\nBENELUX = ["BEL", "NDL", "LUX"]\n')
     with pytest.raises(UsageError, match=r"group BENELUX names 'NDL'.*did you mean: NLD"):
@@ -260,3 +282,13 @@ def test_flow_table_marks_internal_and_outside_partners():
     assert not imp.loc["DEU", "internal"] and not imp.loc["DEU", "outside"]  # EU, not outside
     assert imp.loc["NLD", "value"] == 50.0  # BEL's import from NLD
     assert imp.loc["CHN", "value"] == 80.0  # BEL 60 + NLD 20 summed per partner
+
+
+def test_a_year_outside_gapped_trade_data_lists_the_years_held():
+    from raw_scan.exposure import TradeData, year_spans
+
+    assert year_spans([2022, 2018, 2019, 2020]) == "2018-2020, 2022"
+    td = TradeData(None, None, frozenset({"BEL"}), (2019, 2022, 2023), {})
+    assert td.year(None) == 2023
+    with pytest.raises(UsageError, match=r"no trade data for 2020; .* cover 2019, 2022-2023 \("):
+        td.year(2020)

@@ -96,6 +96,55 @@ def test_economy_json_equals_the_library(capsys):
     assert any("Rotterdam" in c for c in payload["caveats"])
 
 
+def test_by_hs6_splits_each_stage_into_its_codes(capsys):
+    """--by-hs6: one row per code, whose flows add up to the stage's, and whose figures are
+    the screen's for that product (BEL has no internal flows)."""
+    code, out, err = call(["economy", "BEL", "--year", "2023", "--by-hs6", "-f", "csv"], capsys)
+    assert code == 0 and err == ""
+    per_code = [r for r in rows(out) if r["hs6"]]
+    assert all(re.fullmatch(r"\d{6}", r["hs6"]) for r in per_code)
+    stages = {(r["material"], r["stage"]): r for r in rows(call_csv("economy", "BEL"))}
+    for (material, stage), whole in stages.items():
+        parts = [r for r in per_code if (r["material"], r["stage"]) == (material, stage)]
+        assert sorted(r["hs6"] for r in parts) == sorted(whole["hs6"].split("|") * bool(parts))
+        if parts:
+            total = sum(float(r["imports_value"]) for r in parts)
+            assert total == pytest.approx(float(whole["imports_value"]), rel=1e-6)
+            assert {r["production_hhi"] for r in parts} == {whole["production_hhi"]}
+    graphite = {r["hs6"]: r for r in per_code if r["material"] == "natural-graphite"}
+    assert set(graphite) == {"250410", "250490"}
+    screen = {r["hs6"]: r for r in rows(call_csv("dependencies", "BEL"))}
+    for hs6, r in graphite.items():
+        assert float(r["imports_value"]) == pytest.approx(float(screen[hs6]["imports_value"]))
+        assert r["non_eu_share"] == screen[hs6]["non_eu_share"]
+    # the per-code scores differ from the stage's (the shares of China differ by code)
+    assert graphite["250410"]["geopolrisk"] != graphite["250490"]["geopolrisk"]
+
+
+def test_rank_by_import_risk_orders_by_the_economy_factor(capsys, monkeypatch):
+    code, out, err = call(["economy", "BEL", "--rank", "import-risk", "-f", "csv"], capsys)
+    assert code == 0 and err == ""
+    table = rows(out)
+    risks = [float(r["import_risk"]) for r in table if r["import_risk"]]
+    assert len(risks) >= 30 and risks == sorted(risks, reverse=True)
+    assert not any(r["import_risk"] for r in table[len(risks) :])  # missing last
+    default = rows(call(["economy", "BEL", "-f", "csv"], capsys)[1])
+    assert sorted(map(str, table), key=str) == sorted(map(str, default), key=str)  # same rows
+    assert [r["material"] for r in table[:3]] != [r["material"] for r in default[:3]]
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = call(["economy", "BEL", "--rank", "import-risk"], capsys)
+    assert "ranked by import risk" in out and "Risk" in out.splitlines()[1]
+    assert "Top 3rd" in out.splitlines()[1]  # the CRMA 65 % flag column stays at 80
+    assert "Risk" not in call(["economy", "BEL"], capsys)[1].splitlines()[1]
+
+
+def call_csv(*args: str) -> str:
+    return export.to_csv(
+        api.economy(args[1], 2023) if args[0] == "economy" else api.dependencies(args[1], 2023),
+        api.ECONOMY_COLUMNS if args[0] == "economy" else api.SCREEN_COLUMNS,
+    )
+
+
 def test_dependencies_csv_has_the_screen_columns_dependent_first(capsys):
     code, out, err = call(["dependencies", "EU27", "--year", "2023", "--format", "csv"], capsys)
     assert code == 0 and err == ""
@@ -123,6 +172,14 @@ def test_persistent_keeps_only_persistent_products(capsys):
         "outside_share": 0.5,
         "imports_to_exports": 1.0,
     }
+
+
+def test_an_empty_persistent_screen_says_why(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    args = ["dependencies", "USA", "--persistent", "--supplier-hhi", "0.99"]
+    code, out, _ = call([*args, "--outside-share", "0.99"], capsys)
+    assert code == 0 and "0 persistently dependent products" in out
+    assert "No product is persistently dependent at these thresholds" in out
 
 
 def test_thresholds_change_the_screen(capsys):
@@ -160,6 +217,40 @@ def test_terminal_tables_fit_80_columns(tmp_path, private_data_dir, monkeypatch)
         assert proc.returncode == 0, proc.stderr
         assert max(len(line) for line in proc.stdout.splitlines()) <= 80, args
     assert "Antwerp (BEL)" in run("economy", "BEL", cwd=tmp_path, data_dir=private_data_dir).stdout
+
+
+def test_report_and_material_tables_carry_the_port_caveat(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out, _ = call(["report", "li-ion-batteries", "--economy", "BEL"], capsys)
+    assert code == 0 and "Caveat: port and re-export trade through Antwerp (BEL)" in out
+    code, out, _ = call(["material", "cobalt", "--economy", "EU27"], capsys)
+    assert code == 0 and "Antwerp (BEL) and Rotterdam (NLD)" in out
+    code, out, _ = call(["material", "cobalt", "--economy", "USA"], capsys)
+    assert code == 0 and "import figures" in out and "Antwerp" not in out
+
+
+@pytest.mark.parametrize("width", [50, 60])
+def test_narrow_terminals_leave_columns_out_and_never_cut_a_value(
+    width, tmp_path, private_data_dir, monkeypatch
+):
+    """Below the natural width the economy tables drop optional columns and say so, rather
+    than cropping the right-hand columns or cutting figures to '0.3…'."""
+    monkeypatch.setenv("COLUMNS", str(width))
+    for args in (
+        ("economy", "BEL"),
+        ("dependencies", "EU27", "--year", "2018"),
+        ("material", "cobalt", "--economy", "EU27"),
+    ):
+        proc = run(*args, cwd=tmp_path, data_dir=private_data_dir)
+        assert proc.returncode == 0, proc.stderr
+        ours = proc.stdout[proc.stdout.index("EU27 2024: import") :] if "cobalt" in args else ""
+        lines = (ours or proc.stdout).splitlines()  # the material card above is not ours
+        assert max(len(line) for line in lines) <= width, args
+        assert "…" not in "\n".join(lines), args
+        if width == 50 or args[0] != "material":  # the short material table fits 60
+            assert any(line.startswith("Left out to fit") for line in lines), args
+    text = run("economy", "BEL", cwd=tmp_path, data_dir=private_data_dir).stdout
+    assert "0.361" in text and "Natural graphite" in text  # GPR and names stay whole
 
 
 @pytest.mark.parametrize(

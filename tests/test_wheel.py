@@ -45,8 +45,18 @@ def test_wheel_ships_the_datasets_and_runs(tmp_path, private_data_dir):
     assert len(wheels) == 1, wheels
     with zipfile.ZipFile(wheels[0]) as zf:
         names = set(zf.namelist())
-    for table in ("manifest.json", "production.csv", "governance.csv", "technologies.csv"):
+    for table in (
+        "manifest.json",
+        "production.csv",
+        "governance.csv",
+        "technologies.csv",
+        "trade.csv.gz",
+        "hs_materials.csv",
+    ):
         assert f"raw_scan/_datasets/{table}" in names
+    # issue 8: the bundled BACI flows must keep the wheel small (2.96 MB when this was written)
+    size = wheels[0].stat().st_size
+    assert size < 10 * 1024 * 1024, f"wheel is {size / 1e6:.1f} MB; the limit is 10 MB"
     assert "raw_scan/cli/__init__.py" in names and not any(n.startswith("tests/") for n in names)
 
     venv = tmp_path / "venv"

@@ -3,11 +3,18 @@ dependencies (the EU strategic-dependency screen per HS6 product)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from raw_scan.cli._common import Format, FormatOpt, OutputOpt, app, console, pick_format, write
+
+
+class Rank(StrEnum):
+    geopolrisk = "geopolrisk"
+    import_risk = "import-risk"
+
 
 EconomyArg = Annotated[
     str,
@@ -27,6 +34,20 @@ YearOpt = Annotated[
 def economy(
     name: EconomyArg,
     year: YearOpt = None,
+    by_hs6: Annotated[
+        bool,
+        typer.Option(
+            "--by-hs6", help="One row per HS6 code of each material and stage, not per stage."
+        ),
+    ] = False,
+    rank: Annotated[
+        Rank,
+        typer.Option(
+            "--rank",
+            help="Order: GeoPolRisk score, or the import-risk factor alone (the economy's "
+            "import mix, without world production concentration).",
+        ),
+    ] = "geopolrisk",
     format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
@@ -39,8 +60,11 @@ def economy(
     from raw_scan import api
 
     eco = api.resolve_economy(name)
-    df = api.economy(name, year)
+    df = api.economy(name, year, by_hs6=by_hs6, rank_by=Rank(rank).value.replace("-", "_"))
     meta = api.economy_meta(eco, int(df["year"].iloc[0]))
+    if by_hs6:
+        meta["by_hs6"] = True
+    meta["ranked_by"] = Rank(rank).value
     draw = lambda con, render: render.print_economy(con, df, meta)  # noqa: E731
     _emit(df, api.ECONOMY_COLUMNS, meta, format, output, draw)
 

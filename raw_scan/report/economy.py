@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
+from raw_scan.report.layout import Column, FitTable
 from raw_scan.report.terminal import _nan, num, pct
 
 FLAG = "▲"
@@ -49,49 +48,55 @@ def _footer(meta: dict) -> Text:
     return text
 
 
-def _table(title: str) -> Table:
-    return Table(
-        title=title,
-        box=box.SIMPLE_HEAVY,
-        title_justify="left",
-        pad_edge=False,
-        show_edge=False,
-        padding=(0, 1, 0, 0),
-        caption_justify="left",
-    )
+def _title(markup: str) -> Text:
+    return Text.from_markup(markup)
 
 
 def print_economy(console: Console, df: pd.DataFrame, meta: dict) -> None:
     mapped = df[df["hs6"].notna()]
     common, numbered, refs = _footnotes(mapped["note"])
-    t = _table(
-        f"[bold]{meta['economy']}[/bold] {meta['year']}: imports of technology materials, "
-        "ranked by GeoPolRisk"
+    by_risk = meta.get("ranked_by") == "import-risk"
+    title = _title(
+        f"[bold]{meta['economy']}[/bold] {meta['year']}: imports of technology materials"
+        f"{' per HS6 code' if meta.get('by_hs6') else ''}, ranked by "
+        f"{'import risk' if by_risk else 'GeoPolRisk'}"
     )
-    for col, just, wrap in (
-        ("Material, stage", "left", True),
-        ("GPR", "right", False),
-        ("Imports k$", "right", False),
-        ("Top partner", "left", False),
-        ("Non-EU", "right", False),
-        ("Top 3rd", "left", False),
-        ("IR", "right", False),
-    ):
-        t.add_column(col, justify=just, no_wrap=not wrap, min_width=16 if wrap else None)
+    columns = [
+        Column(
+            "Material, stage, HS6" if meta.get("by_hs6") else "Material, stage",
+            wrap=True,
+            required=True,
+            min_width=16,
+        ),
+        Column("GPR", justify="right", required=True),
+        Column("Risk", justify="right", required=True),
+        Column("Imports k$", justify="right", priority=30 if by_risk else 50),
+        Column("Top partner", priority=60),
+        Column("Non-EU", justify="right", priority=70),
+        Column("Top 3rd", priority=40),
+        Column("IR", justify="right", priority=55),
+    ]
+    if not by_risk:  # the import-risk column only where it is the order
+        del columns[2]
+    cells = []
     for r, ref in zip(mapped.to_dict("records"), refs, strict=True):
         third = _share(r["third_country"], r["third_country_share"])
         if r["crma_65_exceeded"] is True:
             third += f" {FLAG}"
         label = Text(str(r["name"]))
-        label.append(f" {r['stage']}{' ' + ref if ref else ''}", style="dim")
-        t.add_row(
-            label,
-            num(r["geopolrisk"], ".3f"),
-            num(r["imports_value"]),
-            _share(r["top_partner"], r["top_partner_share"]),
-            pct(r["non_eu_share"]),
-            third,
-            pct(r["import_reliance"]),
+        code = f" {r['hs6']}" if meta.get("by_hs6") else ""
+        label.append(f" {r['stage']}{code}{' ' + ref if ref else ''}", style="dim")
+        cells.append(
+            [
+                label,
+                num(r["geopolrisk"], ".3f"),
+                *([num(r["import_risk"], ".3f")] if by_risk else []),
+                num(r["imports_value"]),
+                _share(r["top_partner"], r["top_partner_share"]),
+                pct(r["non_eu_share"]),
+                third,
+                pct(r["import_reliance"]),
+            ]
         )
     lines = [f"[{i}] {n}" for i, n in enumerate(numbered, 1)]
     lines += [f"All rows: {c}." for c in common]
@@ -112,15 +117,15 @@ def print_economy(console: Console, df: pd.DataFrame, meta: dict) -> None:
     if unmapped:
         lines.append("No HS6 code mapped (no trade figures): " + ", ".join(unmapped) + ".")
     lines.append(
-        "GPR = GeoPolRisk: HHI of world production × import risk (0-1). Imports in thousand "
-        "USD (BACI). Top partner: of the imports from outside the economy (all five in the CSV). "
+        "GPR = GeoPolRisk: HHI of world production × import risk"
+        f"{' (Risk)' if by_risk else ''} (0-1). Imports in thousand USD (BACI). Top partner: "
+        "of the imports from outside the economy (all five in the CSV). "
         "Top 3rd = largest partner outside the "
         f"{'EU' if meta['outside'] == 'non-EU' else 'economy'}, same share; "
         f"{FLAG} above 65 % for a CRMA strategic material. IR = import reliance. "
         "See docs/economy.md."
     )
-    t.caption = "\n".join(lines)
-    console.print(t)
+    console.print(FitTable(columns, cells, title=title, notes=lines))
     console.print(_footer(meta))
 
 
@@ -137,21 +142,21 @@ def print_screen(console: Console, df: pd.DataFrame, meta: dict, persistent_only
             + (f" ({dep['imports_value'].sum() / total:.0%} of import value)" if total else "")
             + f", {int(df['persistent'].sum())} persistently"
         )
-    t = _table(
+    title = _title(
         f"[bold]{meta['economy']}[/bold] {meta['year']}: strategic-dependency screen, {summary}"
     )
-    for col, just, wrap in (
-        ("HS6", "left", False),
-        ("Material", "left", True),
-        ("Imports k$", "right", False),
-        ("Out", "right", False),
-        ("HHI", "right", False),
-        ("I/E", "right", False),
-        ("Met", "right", False),
-        ("Status", "left", False),
-        ("Top out", "left", False),
-    ):
-        t.add_column(col, justify=just, no_wrap=not wrap, min_width=10 if wrap else None)
+    columns = [
+        Column("HS6", required=True),
+        Column("Material", wrap=True, required=True, min_width=10),
+        Column("Imports k$", justify="right", priority=50),
+        Column("Out", justify="right", priority=80),
+        Column("HHI", justify="right", priority=80),
+        Column("I/E", justify="right", priority=80),
+        Column("Met", justify="right", priority=70),
+        Column("Status", required=True),
+        Column("Top out", priority=40),
+    ]
+    cells = []
     for r in df.to_dict("records"):
         status = "persistent" if r["persistent"] else ("dependent" if r["dependent"] else "—")
         if r["persistent"] and not r["dependent"]:
@@ -161,16 +166,18 @@ def print_screen(console: Console, df: pd.DataFrame, meta: dict, persistent_only
             ratio_text = "no exp" if r["c3_imports_to_exports"] else "—"
         else:
             ratio_text = num(ratio, ".1f")
-        t.add_row(
-            r["hs6"],
-            str(r["material"]).replace("|", ", "),
-            num(r["imports_value"]),
-            pct(r["outside_share"]),
-            num(r["supplier_hhi"], ".2f"),
-            ratio_text,
-            f"{r['criteria_met']}/3",
-            Text(status, style="bold red" if r["dependent"] else ""),
-            _share(r["third_country"], r["third_country_share"]),
+        cells.append(
+            [
+                r["hs6"],
+                str(r["material"]).replace("|", ", ").replace("-", " "),  # wraps at spaces
+                num(r["imports_value"]),
+                pct(r["outside_share"]),
+                num(r["supplier_hhi"], ".2f"),
+                ratio_text,
+                f"{r['criteria_met']}/3",
+                Text(status, style="bold red" if r["dependent"] else ""),
+                _share(r["third_country"], r["third_country_share"]),
+            ]
         )
     lines = [
         f"Out = {outside} share of imports (criterion 2, > {th['outside_share']:g}); HHI = of "
@@ -186,8 +193,15 @@ def print_screen(console: Console, df: pd.DataFrame, meta: dict, persistent_only
             "all foreign partners."
         )
     lines += sorted({n for n in df["note"].dropna() if n and "persistence" in n})
-    t.caption = "\n".join(lines)
-    console.print(t)
+    if df.empty:
+        lines.insert(
+            0,
+            "No product is persistently dependent at these thresholds (drop --persistent to see"
+            " the whole screen)."
+            if persistent_only
+            else "No product imported or exported by this economy in the mapped HS6 codes.",
+        )
+    console.print(FitTable(columns, cells, title=title, notes=lines))
     console.print(_footer(meta))
 
 
@@ -196,29 +210,34 @@ def print_economy_columns(console: Console, df: pd.DataFrame, names: dict[str, s
     stage; a material listed under several technologies once)."""
     rows = df.drop_duplicates(["material", "stage"])
     eco, year = rows["economy"].iloc[0], rows["trade_year"].iloc[0]
-    t = _table(f"[bold]{eco}[/bold] {year}: import figures of these materials")
-    for col, just in (
-        ("Material, stage", "left"),
-        ("GPR", "right"),
-        ("Import HHI", "right"),
-        ("Top partner", "left"),
-        ("Non-EU", "right"),
-        ("IR", "right"),
-    ):
-        t.add_column(col, justify=just, no_wrap=col != "Material, stage")
+    title = _title(f"[bold]{eco}[/bold] {year}: import figures of these materials")
+    columns = [
+        Column("Material, stage", wrap=True, required=True),
+        Column("GPR", justify="right", required=True),
+        Column("Import HHI", justify="right", priority=50),
+        Column("Top partner", priority=60),
+        Column("Non-EU", justify="right", priority=70),
+        Column("IR", justify="right", priority=55),
+    ]
+    cells = []
     for r in rows.to_dict("records"):
         label = Text(str(names.get(r["material"], r["material"])))
         label.append(f" {r['stage']}", style="dim")
-        t.add_row(
-            label,
-            num(r["geopolrisk"], ".3f"),
-            num(r["import_hhi"], ".2f"),
-            _share(r["top_partner"], r["top_partner_share"]),
-            pct(r["non_eu_share"]),
-            pct(r["import_reliance"]),
+        cells.append(
+            [
+                label,
+                num(r["geopolrisk"], ".3f"),
+                num(r["import_hhi"], ".2f"),
+                _share(r["top_partner"], r["top_partner_share"]),
+                pct(r["non_eu_share"]),
+                pct(r["import_reliance"]),
+            ]
         )
-    t.caption = (
+    note = (
         "GPR = GeoPolRisk (0-1); Import HHI over partners (0-1); IR = import reliance; "
         f"— = no HS6 code for the stage or no data. Details: raw-scan economy {eco} --year {year}."
     )
-    console.print(t)
+    from raw_scan import api
+
+    caveats = [f"Caveat: {c}." for c in api.resolve_economy(str(eco)).caveats()]
+    console.print(FitTable(columns, cells, title=title, notes=[note, *caveats]))
