@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 
 from raw_scan import __version__
+from raw_scan.atomic import umask
 from raw_scan.errors import UsageError
 
 app = typer.Typer(
@@ -119,12 +120,6 @@ def _columns() -> int | None:
     except ValueError:
         return None
     return width if width > 0 else None
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _to_stdout(text: str) -> None:
@@ -231,7 +226,7 @@ def write(text: str, output: Path | None) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        os.chmod(tmp, stat.S_IMODE(st.st_mode) if st else 0o666 & ~_umask())
+        os.chmod(tmp, stat.S_IMODE(st.st_mode) if st else 0o666 & ~umask())
         if st is not None and hasattr(os, "chown"):
             with suppress(OSError):  # not allowed: the file becomes the user's, as with editors
                 os.chown(tmp, st.st_uid, st.st_gid)
