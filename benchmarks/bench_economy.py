@@ -73,7 +73,7 @@ print(json.dumps({
 
 # Runs in geopolrisk-py's own environment (only its public entry point is called).
 GPR_CHILD = r"""
-import json, sys, time, io, contextlib
+import json, resource, sys, time, io, contextlib
 t0 = time.perf_counter()
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     from geopolrisk.assessment.main import gprs_calc
@@ -82,7 +82,8 @@ countries, years, materials = (json.loads(a) for a in sys.argv[1:4])
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     result = gprs_calc(years, countries, materials)
 t2 = time.perf_counter()
-print(json.dumps({"load_s": t1 - t0, "compute_s": t2 - t1, "rows": len(result)}))
+print(json.dumps({"load_s": t1 - t0, "compute_s": t2 - t1, "rows": len(result),
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
@@ -203,7 +204,8 @@ def main() -> None:
         gpr_total = gpr["load_s"] + gpr["compute_s"]
         print(
             f"   geopolrisk-py 2.0.1, {len(materials)} materials ({gpr['rows']} results): load "
-            f"{gpr['load_s']:.1f} s + compute {gpr['compute_s']:.1f} s = {gpr_total:.1f} s"
+            f"{gpr['load_s']:.1f} s + compute {gpr['compute_s']:.1f} s = {gpr_total:.1f} s, "
+            f"peak RSS {gpr['peak_rss_mb']:.0f} MB"
         )
         print(
             f"   raw-scan is {gpr['compute_s'] / ours['compute_s']:,.0f}x faster computing, "
@@ -216,7 +218,10 @@ def main() -> None:
         f" min {min(times):.2f} s, max {max(times):.2f} s (target < 2 s)"
     )
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"   peak RSS of any child process: {kids:.0f} MB")
+    # RUSAGE_CHILDREN is the largest child so far: geopolrisk-py's, when it ran above
+    ran_gpr = bool(args.gpr_python) and Path(args.gpr_python).exists()
+    who = "raw-scan and geopolrisk-py" if ran_gpr else "raw-scan"
+    print(f"   peak RSS of any child process of this benchmark ({who}): {kids:.0f} MB")
 
 
 if __name__ == "__main__":
