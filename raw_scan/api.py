@@ -404,7 +404,9 @@ class TechnologySummary:
 def summarise(report: pd.DataFrame, snap: Snapshot | None = None) -> list[TechnologySummary]:
     """Per technology: materials counted by their worst band, and the worst materials and why,
     under the report's method (``method_band``/``method_score``; the composite without them)."""
-    techs = catalogue.technologies(_snap(snap)).set_index("id")["name"]
+    snap = _snap(snap)
+    techs = catalogue.technologies(snap).set_index("id")["name"]
+    mat_names = snap.load("materials").set_index("id")["name"].to_dict()
     band, score, drivers = (
         ("method_band", "method_score", "method_drivers")
         if "method_band" in report.columns
@@ -445,6 +447,7 @@ def summarise(report: pd.DataFrame, snap: Snapshot | None = None) -> list[Techno
                 worst=[
                     {
                         "material": r["material"],
+                        "material_name": mat_names.get(r["material"], r["material"]),
                         "stage": r["stage"],
                         "risk_band": r[band],
                         "risk_score": r[score],

@@ -274,6 +274,7 @@ def test_summary_names_materials_by_display_name(li_ion):
     assert len(summary.worst) == 3
     for w in summary.worst:
         assert f"• {display[w['material']]} ({w['stage']})" in out
+        assert w["material_name"] == display[w["material"]]  # JSON names them as well
         if display[w["material"]] != w["material"]:
             assert f"• {w['material']} " not in out
 
