@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from test_cli import HEADER, assert_one_error_line, call, run
@@ -208,6 +209,31 @@ def test_report_and_material_gain_the_economy_columns(capsys):
     stages = json.loads(out)["stages"]
     assert all(set(api.ECONOMY_REPORT_COLUMNS) <= set(s) for s in stages)
     assert {s["economy"] for s in stages} == {"EU27"}
+
+
+def test_json_with_an_economy_names_its_trade_sources_and_caveats(capsys):
+    """report, material and bom --economy: the JSON says what the import figures rest on (BACI,
+    the HS6 map, World Mining Data for domestic production) and carries the port caveat;
+    without --economy neither appears."""
+    cases = [
+        ["report", "li-ion-batteries"],
+        ["material", "cobalt"],
+        ["bom", str(Path(__file__).parents[1] / "examples" / "nmc811-battery-pack-60kwh.toml")],
+    ]
+    for args in cases:
+        code, out, _ = call([*args, "--economy", "BEL", "--year", "2023", "-f", "json"], capsys)
+        assert code == 0, args
+        payload = json.loads(out)
+        ids = [s["id"] for s in payload["sources"]]
+        assert "hs-materials-compiled" in ids and any(i.startswith("baci") for i in ids), args
+        assert any(i.startswith("wmd") for i in ids), args
+        eco = payload["economy"]
+        assert (eco["economy"], eco["year"], eco["members"]) == ("BEL", 2023, ["BEL"]), args
+        assert "Antwerp (BEL)" in eco["caveats"][0], args
+        code, out, _ = call([*args, "-f", "json"], capsys)
+        payload = json.loads(out)
+        assert "economy" not in payload, args
+        assert not any(s["id"].startswith("baci") for s in payload["sources"]), args
 
 
 def test_terminal_tables_fit_80_columns(tmp_path, private_data_dir, monkeypatch):

@@ -111,6 +111,8 @@ def bom(
             "summary": [export.plain(vars(s)) for s in api.summarise(df)],
             "sources": api.sources_used(df),
         }
+        if economy:  # what the import figures rest on: members, years, caveats (ports)
+            payload["economy"] = api.economy_block(df, sources=False)
         return write(export.to_json(payload), output)
     mats = store.load("materials").set_index("id")["name"].to_dict()
     summaries = api.summarise(df)

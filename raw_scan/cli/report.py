@@ -118,6 +118,8 @@ def report(
             "summary": [export.plain(vars(s)) for s in summaries],
             "sources": api.sources_used(df),
         }
+        if economy:  # what the import figures rest on: members, years, caveats (ports)
+            payload["economy"] = api.economy_block(df, sources=False)
         return write(export.to_json(payload), output)
     mats = store.load("materials").set_index("id")["name"].to_dict()
     techs = api.technologies().set_index("id")["name"].to_dict()
@@ -171,6 +173,8 @@ def material(
             "technologies": card.technologies,
             "sources": sources,
         }
+        if economy:
+            payload["economy"] = api.economy_block(card.stages, sources=False)
         return write(export.to_json(payload), output)
     card.stages = card_view(card.stages)
     with console(output) as con:
