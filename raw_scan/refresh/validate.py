@@ -167,7 +167,7 @@ class Production(TableKind):
         row = _at(new, inc.file) + label + " " + new["year"].astype(str)
         checks = (
             (_flags(q, math.isinf), "is infinite"),
-            (q.isna() & new["value_status"].isin(CLAIMED), "is nan, not a number"),
+            (q.isna() & new["value_status"].isin(CLAIMED), "is not a number"),
             (q < 0, "is negative"),
             (q > MAX_QUANTITY, f"is absurdly large (more than {MAX_QUANTITY:g} in any unit)"),
         )
@@ -187,8 +187,10 @@ class Production(TableKind):
                 )
         out += self._zeros(new, q, where, inc)
         old = _newest_edition(old)  # compare with what the report uses, one edition a year
-        out += self._absurd(new[~flagged], old, inc)
-        out += self._jumps(_newest_edition(new), old, inc)
+        absurd, bad = self._absurd(new[~flagged], old, inc)
+        out += absurd
+        flagged |= new.index.isin(bad)  # a value that is an error is not reported as a jump too
+        out += self._jumps(_newest_edition(new[~flagged]), old, inc)
         return out
 
     @staticmethod
@@ -234,17 +236,18 @@ class Production(TableKind):
         )
 
     def _absurd(self, new, old, inc):
+        """Errors for values over ABSURD_FACTOR x the active world total, and the rows."""
         keys = ["material", "stage", "basis", "measure"]
         old_t, new_t = self._tonnes(old), self._tonnes(new)
         world = old_t[old_t["row_kind"] == "world"].groupby(keys)["qty"].max()
         countries = old_t[old_t["row_kind"] == "country"].groupby(keys + ["year"])["qty"].sum()
         ref = pd.concat([world, countries.groupby(level=keys).max()]).groupby(level=keys).max()
         if ref.empty:
-            return []
+            return [], []
         m = new_t.join(ref.rename("ref"), on=keys, how="inner")
         bad = m[(m["ref"] > 0) & (m["qty"] > ABSURD_FACTOR * m["ref"])]
         if bad.empty:
-            return []
+            return [], []
         r = bad.iloc[0]
         at = _at(bad.iloc[:1], inc.file).iloc[0]
         return [
@@ -257,7 +260,7 @@ class Production(TableKind):
                 f"({r['ref']:,.6g} {r['measure']})"
                 + (f" ({len(bad)} rows)" if len(bad) > 1 else ""),
             )
-        ]
+        ], list(bad.index)
 
     def _jumps(self, new, old, inc):
         keys = ["material", "stage", "basis", "measure", "row_kind", "country"]
