@@ -186,6 +186,15 @@ def test_unwritable_paths_are_one_line_and_exit_2(tmp_path, capsys):
     assert not (tmp_path / "missing").exists()
 
 
+@pytest.mark.parametrize("name", ["", "  "])
+def test_an_empty_output_name_is_one_line_not_the_current_folder(name, capsys):
+    code, out, err = call(["technologies", "-o", name], capsys)
+    assert code == 2 and out == ""
+    assert_one_error_line(err)
+    assert "an empty file name; give a file name, or - for stdout" in err
+    assert "folder" not in err  # was 'cannot write .: it is a folder'
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_a_read_only_folder_is_one_line_and_exit_2(tmp_path, capsys):
     folder = tmp_path / "ro"

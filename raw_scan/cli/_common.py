@@ -50,11 +50,23 @@ FormatOpt = Annotated[
         ".csv or .json, else table).",
     ),
 ]
+
+
+def _output_path(value: str | None) -> Path | None:
+    """--output as given: an empty name is a usage error (Path('') would be the current folder)."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise typer.BadParameter("an empty file name; give a file name, or - for stdout")
+    return Path(value)
+
+
 OutputOpt = Annotated[
     Path | None,
     typer.Option(
         "--output",
         "-o",
+        parser=_output_path,
         show_default=False,
         help="Write to this file instead of stdout ('-' is stdout). A .csv or .json name "
         "sets the format.",
