@@ -556,12 +556,14 @@ def sources_used(df: pd.DataFrame, snap: Snapshot | None = None) -> list[dict]:
 
     snap = _snap(snap)
     gov = snap.load("governance")["source"].dropna().unique().tolist()
+    # the technology table stands behind every row but a bill of materials' own lines
+    linked = "evidence" not in df.columns or bool((df["evidence"] != "bom").any())
     ids = [
         *dict.fromkeys(df["source"].dropna()),
         *gov,
         "eu-crm-2023",
         "eu-crma-2024",
-        "technologies-compiled",
+        *(["technologies-compiled"] if linked else []),
     ]
     records = [source_record(s) for s in dict.fromkeys(ids)]
     meta = economy_block(df, snap)

@@ -204,6 +204,11 @@ def test_bom_cli_csv_and_json(tmp_path, capsys):
         5.535 + 36.469 + 4.576 + 51.234 + 21.866
     )
     assert {r["method"] for r in doc["records"]} == {"gss"}
+    # a BOM's materials come from its own lines, not from the technology table
+    ids = [s["id"] for s in doc["sources"]]
+    assert "technologies-compiled" not in ids and "eu-crma-2024" in ids
+    code, out, _ = call(["report", "li-ion-batteries", "--format", "json"], capsys)
+    assert "technologies-compiled" in [s["id"] for s in json.loads(out)["sources"]]
 
 
 # --------------------------------------------------------------------------- saved technologies
