@@ -203,8 +203,9 @@ class _Budget:
         if cut or self.left() - upcoming <= 0:
             raise FetchError(
                 f"{source_id}: the download of {url} did not finish within the "
-                f"{self.seconds:g} s deadline (RAW_SCAN_HTTP_DEADLINE); the partial download "
-                "was deleted; try again later, or raise RAW_SCAN_HTTP_DEADLINE for a slow line"
+                f"{self.seconds:g} s deadline (RAW_SCAN_HTTP_DEADLINE); nothing of it was kept "
+                "(headers alone, or part of the file); try again later, or raise "
+                "RAW_SCAN_HTTP_DEADLINE for a slow line"
             )
 
     def timeout(self, timeout: tuple[float, float]) -> tuple[float, float]:
