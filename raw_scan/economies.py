@@ -180,18 +180,13 @@ def _plain_groups(text: str) -> dict | None:
 
 def _close(key: str, names) -> str:
     """'; did you mean: A, B?' with the names close to ``key``, or '' when none is close (never
-    the first names of the alphabet: garbage, other scripts and long input get no guess)."""
-    key = key.upper()
-    if not key.strip() or len(key) > 60:  # longer than any country name: no guess
+    the first names of the alphabet: garbage, other scripts and long input get no guess). A
+    misspelt country name ('Belgum', 'Germny') gets the code and name of the country meant."""
+    key = key.strip()
+    if not key or len(key) > 60:  # longer than any country name: no guess
         return ""
-    hits: list[str] = []
-    if len(key) > 3:  # a misspelt country name ('Germny', 'Belgum'): the codes of close names
-        import pycountry
-
-        by_name = {c.name.upper(): c.alpha_3 for c in pycountry.countries if c.alpha_3 in names}
-        close = difflib.get_close_matches(key, list(by_name), n=3, cutoff=0.75)
-        hits = list(dict.fromkeys(by_name[h] for h in close))
-    hits = hits or difflib.get_close_matches(key, sorted(names), n=3, cutoff=0.5)
+    hits = _close_names(key, names) if len(key) > 3 else []
+    hits = hits or difflib.get_close_matches(key.upper(), sorted(names), n=3, cutoff=0.5)
     return f"; did you mean: {', '.join(hits)}?" if hits else ""
 
 
@@ -221,23 +216,19 @@ def resolve(name: str, countries: set[str] | frozenset[str]) -> Economy:
     if code in countries:
         return Economy(code, (code,), "country")
     valid = set(countries) | set(groups) | {"EU27"}
-    # a misspelt country name gets its code and name ('Belgum' -> BEL (Belgium)); otherwise the
-    # close codes; garbage, other scripts and long input get no guess (see _close)
-    named = _close_names(key, countries) if 3 < len(key) <= 60 else []
-    hint = f"; did you mean: {', '.join(named)}?" if named else _close(upper, valid)
     raise UsageError(
-        f"unknown economy {shown(name)}{hint} (an ISO3 code of the "
+        f"unknown economy {shown(name)}{_close(key, valid)} (an ISO3 code of the "
         f"trade data, EU27, or a group of {config_path().name})"
     )
 
 
-def _close_names(key: str, countries) -> list[str]:
-    """Country names of the trade data closest to a misspelt name ('Belgum' -> 'BEL
-    (Belgium)'), as ISO3 codes with the name; [] when none is close."""
+def _close_names(key: str, codes) -> list[str]:
+    """Country names of ``codes`` closest to a misspelt name ('Belgum' -> 'BEL (Belgium)'), as
+    ISO3 codes with the name; [] when none is close."""
     import pycountry
 
     names: dict[str, str] = {}
-    for code in countries:
+    for code in codes:
         c = pycountry.countries.get(alpha_3=code) if len(code) == 3 else None
         for label in (getattr(c, "common_name", None), getattr(c, "name", None)):
             if label:
