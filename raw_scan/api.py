@@ -548,10 +548,13 @@ def material_card(
     )
 
 
-def sources_used(df: pd.DataFrame, snap: Snapshot | None = None) -> list[dict]:
+def sources_used(
+    df: pd.DataFrame, snap: Snapshot | None = None, economy: dict | None = None
+) -> list[dict]:
     """Provenance records for the editions named in a report's ``source`` column, plus the
     governance, EU and technology sources every report uses, plus, when the report carries an
-    economy's figures (``--economy``), the trade, HS6 map and production sources behind them."""
+    economy's figures (``--economy``), the trade, HS6 map and production sources behind them
+    (from ``economy``, the report's ``economy_block`` when the caller has it, else derived)."""
     from raw_scan.manifest import source_record
 
     snap = _snap(snap)
@@ -566,28 +569,22 @@ def sources_used(df: pd.DataFrame, snap: Snapshot | None = None) -> list[dict]:
         *(["technologies-compiled"] if linked else []),
     ]
     records = [source_record(s) for s in dict.fromkeys(ids)]
-    meta = economy_block(df, snap)
+    meta = economy if economy is not None else economy_block(df, snap)
     if meta:
         seen = {r["id"] for r in records}
         records += [r for r in meta["sources"] if r["id"] not in seen]
     return records
 
 
-def economy_block(
-    df: pd.DataFrame, snap: Snapshot | None = None, *, sources: bool = True
-) -> dict | None:
+def economy_block(df: pd.DataFrame, snap: Snapshot | None = None) -> dict | None:
     """``economy_meta`` of the economy a report with ``--economy`` carries (its code, members,
-    trade year, WGI year, caveats and, unless ``sources`` is false, its sources); None for a
-    report without one."""
+    trade year, WGI year, caveats and sources); None for a report without one."""
     if "economy" not in df.columns or "trade_year" not in df.columns:
         return None
     codes, years = df["economy"].dropna().unique(), df["trade_year"].dropna().unique()
     if len(codes) != 1 or len(years) != 1:
         return None
-    meta = economy_meta(resolve_economy(str(codes[0]), snap), int(years[0]), snap)
-    if not sources:
-        del meta["sources"]
-    return meta
+    return economy_meta(resolve_economy(str(codes[0]), snap), int(years[0]), snap)
 
 
 DATASET_COLUMNS = [

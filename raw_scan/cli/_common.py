@@ -300,6 +300,12 @@ def console(output: Path | None = None):
     write("\n".join(line.rstrip() for line in buf.getvalue().split("\n")), output)
 
 
+def economy_json(meta: dict) -> dict:
+    """The ``economy`` block of a report's JSON: what its import figures rest on (members,
+    years, caveats); the sources are listed with the report's own."""
+    return {k: v for k, v in meta.items() if k != "sources"}
+
+
 def names_of(table: str) -> dict[str, str]:
     """id -> name of the technologies (built-in and user-defined) or materials of the
     command's snapshot."""

@@ -15,6 +15,7 @@ from raw_scan.cli._common import (
     PlotOpt,
     app,
     console,
+    economy_json,
     names_of,
     pick_format,
     write,
@@ -99,6 +100,8 @@ def bom(
         )
     if format is Format.csv:
         return write(export.to_csv(df, columns), output)
+    eco = api.economy_block(df) if economy else None
+    sources = api.sources_used(df, economy=eco)
     if format is Format.json:
         payload = {
             "product": b.name,
@@ -109,10 +112,10 @@ def bom(
             "records": export.records(df, columns),
             "mass_summary": export.plain(vars(summary)),
             "summary": [export.plain(vars(s)) for s in api.summarise(df)],
-            "sources": api.sources_used(df),
+            "sources": sources,
         }
-        if economy:  # what the import figures rest on: members, years, caveats (ports)
-            payload["economy"] = api.economy_block(df, sources=False)
+        if eco:  # what the import figures rest on: members, years, caveats (ports)
+            payload["economy"] = economy_json(eco)
         return write(export.to_json(payload), output)
     mats = store.load("materials").set_index("id")["name"].to_dict()
     summaries = api.summarise(df)
@@ -123,13 +126,13 @@ def bom(
             summaries,
             mats,
             {b.name: b.name},
-            api.sources_used(df),
+            sources,
             band_note(method.value),
         )
-        if economy:
+        if eco:
             from raw_scan.report import economy as render
 
-            render.print_economy_columns(con, df, mats)
+            render.print_economy_columns(con, df, mats, eco["caveats"])
         con.print(mass_panel(summary))
 
 

@@ -13,6 +13,7 @@ from raw_scan.cli._common import (
     PlotOpt,
     app,
     console,
+    economy_json,
     names_of,
     pick_format,
     write,
@@ -112,25 +113,27 @@ def report(
     if format is Format.csv:
         return write(export.to_csv(df, columns), output)
     summaries = api.summarise(df)
+    eco = api.economy_block(df) if economy else None
+    sources = api.sources_used(df, economy=eco)
     if format is Format.json:
         payload = {
             "records": export.records(df, columns),
             "summary": [export.plain(vars(s)) for s in summaries],
-            "sources": api.sources_used(df),
+            "sources": sources,
         }
-        if economy:  # what the import figures rest on: members, years, caveats (ports)
-            payload["economy"] = api.economy_block(df, sources=False)
+        if eco:  # what the import figures rest on: members, years, caveats (ports)
+            payload["economy"] = economy_json(eco)
         return write(export.to_json(payload), output)
     mats = store.load("materials").set_index("id")["name"].to_dict()
     techs = api.technologies().set_index("id")["name"].to_dict()
     with console(output) as con:
         terminal.print_report(
-            con, method_view(df), summaries, mats, techs, api.sources_used(df), band_note(method)
+            con, method_view(df), summaries, mats, techs, sources, band_note(method)
         )
-        if economy:
+        if eco:
             from raw_scan.report import economy as render
 
-            render.print_economy_columns(con, df, mats)
+            render.print_economy_columns(con, df, mats, eco["caveats"])
 
 
 @app.command()
@@ -156,7 +159,8 @@ def material(
     if plot:
         plots.check(plot)
     card = api.material_card(name, method=method.value, economy=economy, year=year)
-    sources = api.sources_used(card.stages)
+    eco = api.economy_block(card.stages) if economy else None
+    sources = api.sources_used(card.stages, economy=eco)
     columns = api.MATERIAL_COLUMNS + (api.ECONOMY_REPORT_COLUMNS if economy else [])
     if plot:
         plots.material_chart(card, sources, plot)
@@ -173,13 +177,15 @@ def material(
             "technologies": card.technologies,
             "sources": sources,
         }
-        if economy:
-            payload["economy"] = api.economy_block(card.stages, sources=False)
+        if eco:
+            payload["economy"] = economy_json(eco)
         return write(export.to_json(payload), output)
     card.stages = card_view(card.stages)
     with console(output) as con:
         card_render.material_card(con, card, sources, band_note(method))
-        if economy:
+        if eco:
             from raw_scan.report import economy as render
 
-            render.print_economy_columns(con, card.stages, {card.material: card.name})
+            render.print_economy_columns(
+                con, card.stages, {card.material: card.name}, eco["caveats"]
+            )

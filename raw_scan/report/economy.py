@@ -205,7 +205,9 @@ def print_screen(console: Console, df: pd.DataFrame, meta: dict, persistent_only
     console.print(_footer(meta))
 
 
-def print_economy_columns(console: Console, df: pd.DataFrame, names: dict[str, str]) -> None:
+def print_economy_columns(
+    console: Console, df: pd.DataFrame, names: dict[str, str], caveats: list[str]
+) -> None:
     """The economy's figures added to a report or a material card (one row per material and
     stage; a material listed under several technologies once)."""
     rows = df.drop_duplicates(["material", "stage"])
@@ -237,7 +239,5 @@ def print_economy_columns(console: Console, df: pd.DataFrame, names: dict[str, s
         "GPR = GeoPolRisk (0-1); Import HHI over partners (0-1); IR = import reliance; "
         f"— = no HS6 code for the stage or no data. Details: raw-scan economy {eco} --year {year}."
     )
-    from raw_scan import api
-
-    caveats = [f"Caveat: {c}." for c in api.resolve_economy(str(eco)).caveats()]
-    console.print(FitTable(columns, cells, title=title, notes=[note, *caveats]))
+    notes = [note, *(f"Caveat: {c}." for c in caveats)]
+    console.print(FitTable(columns, cells, title=title, notes=notes))
