@@ -182,22 +182,30 @@ def test_impossible_values_are_errors_even_with_allow_loss(
         assert not any("moved by more than" in x for x in lines)  # an error is not a jump too
 
 
-def test_an_all_zero_series_is_an_error(env, seeded_usgs, tmp_path, capsys):
-    shutil.copytree(seeded_usgs, env)
+def _lithium_at_zero(*, keep_world: bool):
+    """An edit of the lithium CSV setting its 2022 and 2023 production cells to 0 (the World
+    total row too, unless ``keep_world``)."""
 
-    def zeros(data: bytes) -> bytes:  # every 2022 and 2023 production cell of lithium -> 0
+    def zeros(data: bytes) -> bytes:
         rows = data.decode("utf-8-sig").split("\n")
         out = [rows[0]]
         for row in rows[1:]:
             cells = row.split(",")
-            if len(cells) > 5 and cells[0] == "MCS2024":
+            world = len(cells) > 1 and cells[1].startswith("World")
+            if len(cells) > 5 and cells[0] == "MCS2024" and not (keep_world and world):
                 start = 3 if not row.count('"') else 4  # the Type cell is quoted
                 cells[start], cells[start + 1] = "0", "0"
             out.append(",".join(cells))
         return "\n".join(out).encode()
 
-    path = tmp_path / "mcs2024_world.zip"
-    path.write_bytes(zip_with(SERVED["usgs"].file, edit=zeros))
+    return zeros
+
+
+def test_an_all_zero_series_is_an_error(env, seeded_usgs, tmp_path, capsys):
+    shutil.copytree(seeded_usgs, env)
+
+    path = tmp_path / "mcs2024_world.zip"  # every 2022 and 2023 lithium cell -> 0
+    path.write_bytes(zip_with(SERVED["usgs"].file, edit=_lithium_at_zero(keep_world=False)))
     lines = refused(capsys, ["refresh", "usgs", "--file", str(path), "-q", "--allow-loss"], env)
     # 11 rows of the lithium file (8 countries, United States W, Other countries, World)
     assert lines[0] == (
@@ -213,19 +221,8 @@ def test_every_country_at_zero_beside_a_positive_world_total_is_an_error(
     # series is still all zero where it counts (before, only a loss: --allow-loss accepted it)
     shutil.copytree(seeded_usgs, env)
 
-    def zeros(data: bytes) -> bytes:
-        rows = data.decode("utf-8-sig").split("\n")
-        out = [rows[0]]
-        for row in rows[1:]:
-            cells = row.split(",")
-            if len(cells) > 5 and cells[0] == "MCS2024" and not cells[1].startswith("World"):
-                start = 3 if not row.count('"') else 4  # the Type cell is quoted
-                cells[start], cells[start + 1] = "0", "0"
-            out.append(",".join(cells))
-        return "\n".join(out).encode()
-
     path = tmp_path / "mcs2024_world.zip"
-    path.write_bytes(zip_with(SERVED["usgs"].file, edit=zeros))
+    path.write_bytes(zip_with(SERVED["usgs"].file, edit=_lithium_at_zero(keep_world=True)))
     lines = refused(capsys, ["refresh", "usgs", "--file", str(path), "-q", "--allow-loss"], env)
     prefix = "raw-scan: error: usgs: mcs2024_world.zip: mcs2024-lithi_world.csv line 2, "
     assert lines[:2] == [
